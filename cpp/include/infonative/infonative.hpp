@@ -1,0 +1,9 @@
+// Everything in the public C++ API.
+#pragma once
+#include "infonative/distribution.hpp"
+#include "infonative/isa.hpp"
+#include "infonative/logits.hpp"
+#include "infonative/logsumexp.hpp"
+#include "infonative/matrix.hpp"
+#include "infonative/stream_read.hpp"
+#include "infonative/threads.hpp"
