@@ -1,0 +1,93 @@
+// Bindings of the log-sum-exp family and the logit measures. Arrays arrive 2-D (rows x
+// reduced axis) from the Python layer, with any strides; outputs are allocated here, then the
+// GIL is released for the computation.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "array_views.hpp"
+#include "infonative/logits.hpp"
+#include "infonative/logsumexp.hpp"
+
+namespace infonative::bindings {
+
+void register_logsumexp(py::module_& m) {
+    m.def("logsumexp_rows", [](const py::array& x) {
+        const MatrixView view = matrix_view(x, "logsumexp");
+        auto out = per_row(view.rows);
+        double* result = out.mutable_data();
+        py::gil_scoped_release release;
+        logsumexp_rows(view, result);
+        return out;
+    });
+    m.def("logsumexp_weighted_rows", [](const py::array& x, const py::array& b) {
+        const MatrixView view = matrix_view(x, "logsumexp");
+        const MatrixView weights = matrix_view(b, "logsumexp weights");
+        auto lse = per_row(view.rows), sign = per_row(view.rows);
+        double *lse_data = lse.mutable_data(), *sign_data = sign.mutable_data();
+        {
+            py::gil_scoped_release release;
+            logsumexp_weighted_rows(view, weights, lse_data, sign_data);
+        }
+        return py::make_tuple(lse, sign);
+    });
+    m.def("softmax_rows", [](const py::array& x, py::array& out) {
+        const MatrixView in = matrix_view(x, "softmax");
+        const MutableMatrixView result = mutable_matrix_view(out, "softmax");
+        py::gil_scoped_release release;
+        softmax_rows(in, result);
+    });
+    m.def("log_softmax_rows", [](const py::array& x, py::array& out) {
+        const MatrixView in = matrix_view(x, "log_softmax");
+        const MutableMatrixView result = mutable_matrix_view(out, "log_softmax");
+        py::gil_scoped_release release;
+        log_softmax_rows(in, result);
+    });
+    m.def("entropy_from_logits_rows", [](const py::array& x) {
+        const MatrixView view = matrix_view(x, "entropy_from_logits");
+        auto out = per_row(view.rows);
+        double* result = out.mutable_data();
+        py::gil_scoped_release release;
+        entropy_from_logits_rows(view, result);
+        return out;
+    });
+    m.def("kl_divergence_from_logits_rows", [](const py::array& p, const py::array& q) {
+        const MatrixView pv = matrix_view(p, "kl_divergence_from_logits");
+        const MatrixView qv = matrix_view(q, "kl_divergence_from_logits");
+        auto out = per_row(pv.rows);
+        double* result = out.mutable_data();
+        py::gil_scoped_release release;
+        kl_divergence_from_logits_rows(pv, qv, result);
+        return out;
+    });
+    m.def(
+        "cross_entropy_rows",
+        [](const py::array& logits,
+           const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& target,
+           const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& weight,
+           std::int64_t ignore_index, double label_smoothing) {
+            const MatrixView view = matrix_view(logits, "cross_entropy_loss");
+            if (target.ndim() != 1 || target.shape(0) != view.rows)
+                throw std::invalid_argument("cross_entropy_loss: target must have one entry per row");
+            const double* w = nullptr;
+            if (weight) {
+                if (weight->ndim() != 1 || weight->shape(0) != view.cols)
+                    throw std::invalid_argument("cross_entropy_loss: weight must have one entry per class");
+                w = weight->data();
+            }
+            auto loss = per_row(view.rows), target_weight = per_row(view.rows);
+            double *loss_data = loss.mutable_data(), *tw_data = target_weight.mutable_data();
+            const std::int64_t* t = target.data();
+            {
+                py::gil_scoped_release release;
+                cross_entropy_rows(view, t, w, ignore_index, label_smoothing, loss_data, tw_data);
+            }
+            return py::make_tuple(loss, target_weight);
+        },
+        py::arg("logits"), py::arg("target"), py::arg("weight"), py::arg("ignore_index"),
+        py::arg("label_smoothing"));
+}
+
+}  // namespace infonative::bindings

@@ -1,0 +1,85 @@
+// The table of per-ISA kernels and the partial results they exchange with the drivers.
+// Only plain structs and pointers cross this boundary (never vector types).
+#pragma once
+#include <cstdint>
+
+#include "infonative/isa.hpp"
+#include "infonative/matrix.hpp"
+
+namespace infonative::detail {
+
+// Partial log-sum-exp of a piece of a row: sum exp(x - max) = count + rest, where count is the
+// number of entries equal to max (each contributes exactly 1). Keeping the two apart gives the
+// accurate form LSE = max + log(count) + log1p(rest / count) of FORMULAS.md.
+struct LseStats {
+    double max = -__builtin_inf();  // over non-NaN entries; +inf if any entry is +inf
+    double count = 0;
+    double rest = 0;
+    bool has_nan = false;
+};
+
+// + t = sum exp(x - max) (x - max): entropy from logits is log S - t / S.
+struct EntropyStats {
+    LseStats lse;
+    double t = 0;
+};
+
+// Two rows a (P) and c (Q): t = sum exp(a - max_a) ((a - max_a) - (c - max_c)).
+struct KlStats {
+    LseStats p, q;
+    double t = 0;
+};
+
+// Cross-entropy smoothing term: shifted = sum w (x - max), weight = sum w.
+struct CrossEntropyStats {
+    LseStats lse;
+    double shifted = 0;
+    double weight = 0;
+};
+
+// Sum of a row and whether an entry was negative (entropy of unnormalised distributions).
+struct SumStats {
+    double sum = 0;
+    bool negative = false;
+};
+
+using LseStatsFn = void (*)(const void* x, std::int64_t n, LseStats* out);
+using EntropyStatsFn = void (*)(const void* x, std::int64_t n, EntropyStats* out);
+using KlStatsFn = void (*)(const void* a, const void* c, std::int64_t n, KlStats* out);
+// weight: n class weights in the compute type (float for half/bfloat16/float32 input,
+// double for float64), or null for all ones.
+using CrossEntropyStatsFn = void (*)(const void* x, const void* weight, std::int64_t n,
+                                     CrossEntropyStats* out);
+// out[i] = (x[i] - max) - log_sum (log-softmax) or its exp (softmax), in x's dtype.
+using SoftmaxApplyFn = void (*)(const void* x, std::int64_t n, double max, double log_sum,
+                                void* out);
+using SumFn = void (*)(const void* x, std::int64_t n, SumStats* out);
+// sum over i of pk[i] log(pk[i] * scale), 0 where pk[i] == 0.
+using XlogxFn = double (*)(const void* pk, std::int64_t n, double scale);
+// sum over i of pk[i] log(pk[i] / qk[i] * scale), 0 where pk[i] == 0.
+using XlogyFn = double (*)(const void* pk, const void* qk, std::int64_t n, double scale);
+
+struct KernelTable {
+    Isa isa;
+    LseStatsFn lse_stats[kNumDTypes];
+    EntropyStatsFn entropy_stats[kNumDTypes];
+    KlStatsFn kl_stats[kNumDTypes];
+    CrossEntropyStatsFn cross_entropy_stats[kNumDTypes];
+    SoftmaxApplyFn softmax_apply[kNumDTypes];
+    SoftmaxApplyFn log_softmax_apply[kNumDTypes];
+    SumFn sum[kNumDTypes];
+    XlogxFn xlogx_sum[kNumDTypes];
+    XlogyFn xlogy_sum[kNumDTypes];
+};
+
+// The kernels of the active level (see dispatch.cpp).
+const KernelTable& kernels();
+
+}  // namespace infonative::detail
+
+// Each per-ISA object file defines one of these.
+namespace infonative::simd {
+namespace baseline { void fill_table(detail::KernelTable& table); }
+namespace avx2 { void fill_table(detail::KernelTable& table); }
+namespace avx512 { void fill_table(detail::KernelTable& table); }
+}  // namespace infonative::simd

@@ -1,0 +1,146 @@
+// Drivers of the log-sum-exp family: split rows into pieces, call the dispatched kernels.
+#include "infonative/logsumexp.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "kernel_table.hpp"
+#include "row_driver.hpp"
+#include "stats_merge.hpp"
+#include "value_access.hpp"
+
+namespace infonative {
+
+using detail::LseStats;
+
+void logsumexp_rows(const MatrixView& x, double* lse) {
+    detail::check_view(x, "logsumexp");
+    const auto kernel = detail::kernels().lse_stats[int(x.dtype)];
+    detail::RowReader reader(x);
+    detail::reduce_rows<LseStats>(
+        x.rows, x.cols,
+        [&](std::int64_t r, std::int64_t c0, std::int64_t n, LseStats* out) {
+            kernel(reader.piece(r, c0, n), n, out);
+        },
+        [](LseStats& a, const LseStats& b) { detail::merge_lse(a, b); },
+        [&](std::int64_t r, const LseStats& s) { lse[r] = detail::finish_lse(s); });
+}
+
+namespace {
+
+// Weighted log-sum-exp of one row in double, following scipy: entries with b == 0 are ignored,
+// the entries at the maximum are summed apart (m) from the rest (s) for accuracy.
+void weighted_row(const MatrixView& x, const MatrixView& b, std::int64_t r, double* lse,
+                  double* sign) {
+    const double kInf = HUGE_VAL;
+    double a_max = -kInf;
+    bool nan = false;
+    for (std::int64_t c = 0; c < x.cols; ++c) {
+        double w = detail::value_at(b, r, c);
+        if (w == 0) continue;
+        double a = detail::value_at(x, r, c);
+        if (a != a || w != w) nan = true;
+        else if (a > a_max) a_max = a;
+    }
+    if (nan) {
+        *lse = *sign = NAN;
+        return;
+    }
+    double m = 0, s = 0;
+    const double shift = std::isfinite(a_max) ? a_max : 0.0;
+    for (std::int64_t c = 0; c < x.cols; ++c) {
+        double w = detail::value_at(b, r, c);
+        if (w == 0) continue;
+        double a = detail::value_at(x, r, c);
+        if (a == a_max) m += w;
+        else s += w * std::exp(a - shift);
+    }
+    if (a_max == -kInf) {  // nothing contributes
+        *lse = -kInf;
+        *sign = 0;
+        return;
+    }
+    if (a_max == kInf) {  // +inf times the weight at +inf: NaN if those weights cancel
+        *lse = m == 0 ? NAN : kInf;
+        *sign = m == 0 ? NAN : (m > 0 ? 1.0 : -1.0);
+        return;
+    }
+    double magnitude, sgn;
+    if (m != 0 && s / m >= -1) {
+        magnitude = std::log(std::fabs(m)) + std::log1p(s / m);
+        sgn = (s / m == -1) ? 0.0 : (m > 0 ? 1.0 : -1.0);
+    } else {
+        double total = m + s;
+        magnitude = std::log(std::fabs(total));
+        sgn = total > 0 ? 1.0 : total < 0 ? -1.0 : 0.0;
+    }
+    *lse = magnitude + a_max;
+    *sign = sgn;
+}
+
+}  // namespace
+
+void logsumexp_weighted_rows(const MatrixView& x, const MatrixView& b, double* lse, double* sign) {
+    detail::check_view(x, "logsumexp");
+    detail::check_view(b, "logsumexp weights");
+    if (x.rows != b.rows || x.cols != b.cols)
+        throw std::invalid_argument("logsumexp: weights b must have the shape of a");
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < x.rows; ++r) weighted_row(x, b, r, lse + r, sign + r);
+}
+
+namespace {
+
+void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_output) {
+    detail::check_view(x, "softmax");
+    if (out.rows != x.rows || out.cols != x.cols || out.dtype != x.dtype)
+        throw std::invalid_argument("softmax: output must have the input's shape and dtype");
+    const auto& table = detail::kernels();
+    const auto stats_kernel = table.lse_stats[int(x.dtype)];
+    const auto apply = log_output ? table.log_softmax_apply[int(x.dtype)]
+                                  : table.softmax_apply[int(x.dtype)];
+    detail::RowReader reader(x);
+    detail::RowWriter writer(out);
+    // scipy's conventions for rows that are not ordinary: NaN anywhere or an all -inf row gives
+    // NaN; a +inf gives softmax NaN and log_softmax NaN at the +inf entries, -inf elsewhere.
+    auto shift_of_row = [log_output](const LseStats& s, double* max, double* log_sum) {
+        *log_sum = 0;
+        if (s.has_nan || s.rest != s.rest || s.max == -HUGE_VAL) *max = NAN;
+        else if (s.max == HUGE_VAL) *max = log_output ? HUGE_VAL : NAN;
+        else { *max = s.max; *log_sum = detail::log_sum_shifted(s); }
+    };
+    auto write_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, double max,
+                           double log_sum) {
+        apply(reader.piece(r, c0, n), n, max, log_sum, writer.piece(r, c0));
+        writer.commit(r, c0, n);
+    };
+    if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
+#pragma omp parallel for schedule(static)
+        for (std::int64_t r = 0; r < x.rows; ++r) {
+            LseStats s;
+            stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
+            double max, log_sum;
+            shift_of_row(s, &max, &log_sum);
+            write_piece(r, 0, x.cols, max, log_sum);
+        }
+        return;
+    }
+    std::vector<double> max(std::size_t(x.rows)), log_sum(std::size_t(x.rows));
+    detail::reduce_rows<LseStats>(
+        x.rows, x.cols,
+        [&](std::int64_t r, std::int64_t c0, std::int64_t n, LseStats* s) {
+            stats_kernel(reader.piece(r, c0, n), n, s);
+        },
+        [](LseStats& a, const LseStats& b) { detail::merge_lse(a, b); },
+        [&](std::int64_t r, const LseStats& s) { shift_of_row(s, &max[r], &log_sum[r]); });
+    detail::for_each_piece(x.rows, x.cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n) {
+        write_piece(r, c0, n, max[r], log_sum[r]);
+    });
+}
+
+}  // namespace
+
+void softmax_rows(const MatrixView& x, const MutableMatrixView& out) { softmax_like(x, out, false); }
+void log_softmax_rows(const MatrixView& x, const MutableMatrixView& out) { softmax_like(x, out, true); }
+
+}  // namespace infonative
