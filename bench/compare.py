@@ -572,13 +572,15 @@ def environment() -> dict:
             "scipy": scipy.__version__, "torch": torch.__version__ if torch else None,
             "torch_threads": torch.get_num_threads() if torch else None,
             "jax": jax.__version__ if jax else None, "xla_flags": os.environ.get("XLA_FLAGS"),
-            "infonative": cfg, "stream_read": STREAM_LABEL, "notes": NOTES}
+            "infonative": cfg, "stream_read": STREAM_LABEL, "notes": NOTES,
+            "loadavg_at_start": os.getloadavg()}
 
 
 def main() -> int:
     t_start = time.perf_counter()
     env = environment()
     print(f"infonative compare: {THREADS} threads{' (quick)' if QUICK else ''}; cpu {env['cpu']}; "
+          f"load average {env['loadavg_at_start'][0]:.2f}; "
           f"infonative {env['infonative'].get('version')} isa {env['infonative'].get('isa')}; "
           f"torch {env['torch']}; jax {env['jax']}")
     for note in NOTES:
@@ -606,6 +608,7 @@ def main() -> int:
     md = (f"{header}\n\n{legend}\n\n{table}\n\nAccuracy\n\n{accuracy}\n"
           + "".join(f"\nNote: {n}\n" for n in NOTES))
     (ARGS.out / "table.md").write_text(md)
+    env["loadavg_at_end"] = os.getloadavg()
     (ARGS.out / "results.json").write_text(json.dumps(
         {"environment": env, "cases": [c.to_json() for c in CASES], "sweep": sweep_data},
         indent=1, default=float))

@@ -174,6 +174,35 @@ def test_special_values_match_scipy(pk):
     assert_close(inf.entropy(pk), _ref(pk), rtol=1e-14)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-310, 5e-324, 1e-200, 1e200, 1e300], ids=str)
+def test_scale_invariance_subnormal_and_huge(scale):
+    # pk is normalised first: any positive scale gives the same entropy (subnormals included)
+    pk = np.array([1.0, 1.0]) if scale == 5e-324 else np.array([1.0, 3.0, 0.0, 2.0])
+    exp = _ref(pk)
+    assert_close(inf.entropy(pk * scale), exp, rtol=1e-13)
+    assert_close(_ref(pk * scale), exp, rtol=1e-13)  # scipy agrees
+
+
+@pytest.mark.parametrize("ps,qs", [(1e-200, 1e200), (1e200, 1e-200), (1e-64, 1e300),
+                                   (1e300, 1e-300), (5e-324, 1.0), (1.0, 1e-310)], ids=str)
+def test_kl_scale_invariance(ps, qs):
+    # KL(p||q) only depends on the normalised pk and qk, however different their scales are
+    pk = np.array([1.0, 2.0, 3.0])
+    qk = np.array([3.0, 2.0, 1.0])
+    if 5e-324 in (ps, qs) or 1e-310 in (ps, qs):
+        pk, qk = np.array([1.0, 1.0]), np.array([1.0, 1.0])
+    exp = _ref(pk, qk)
+    with quiet():
+        assert_close(_ref(pk * ps, qk * qs), exp, rtol=1e-13, atol=1e-15)  # scipy agrees
+    assert_close(inf.entropy(pk * ps, qk * qs), exp, rtol=1e-13, atol=1e-15)
+
+
+def test_empty_pk_matches_scipy():
+    # scipy: the sum over no terms is 0
+    assert _ref(np.array([])) == 0.0
+    assert float(inf.entropy(np.array([]))) == 0.0
+
+
 def test_nan_policy():
     pk = np.array([0.2, np.nan, 0.3])
     assert np.isnan(inf.entropy(pk))

@@ -149,3 +149,34 @@ def test_bfloat16_dtype_is_preserved_everywhere():
     assert inf.entropy_from_logits(a).dtype == BF16
     assert inf.kl_divergence_from_logits(a, a).dtype == BF16
     assert np.asarray(inf.entropy(a)).dtype == BF16
+
+
+@pytest.mark.parametrize("dtype", HALF_DTYPES, ids=dtype_id)
+def test_logit_measures_special_values(dtype):
+    a = np.array([[-np.inf, 1.0, 2.0], [-np.inf, 1.0, np.nan], [3.0, -np.inf, -np.inf]],
+                 dtype=dtype)
+    a64 = to_float64_truth(a)
+    with quiet():
+        h_truth = np.array([_truth_entropy(a64[0]), np.nan, 0.0])
+        sm_truth = softmax(a64, axis=1)
+    got = inf.entropy_from_logits(a)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(np.isnan(to_float64_truth(got)), np.isnan(h_truth))
+    assert_within_ulp(got[[0, 2]], h_truth[[0, 2]], dtype, MAX_ULP)
+    got = inf.softmax(a, axis=1)
+    np.testing.assert_array_equal(np.isnan(to_float64_truth(got)), np.isnan(sm_truth))
+    ok = ~np.isnan(sm_truth)
+    assert_within_ulp(got[ok], sm_truth[ok], dtype, MAX_ULP)
+
+
+@pytest.mark.parametrize("dtype", HALF_DTYPES, ids=dtype_id)
+def test_extreme_finite_logits_do_not_overflow(dtype):
+    big = float(np.finfo(np.float16).max) if dtype == F16 else 3.0e38
+    a = np.array([big, -big, 0.0], dtype=dtype)
+    got = inf.entropy_from_logits(a)
+    assert float(got) == 0.0
+    got = inf.softmax(a)
+    np.testing.assert_array_equal(to_float64_truth(got), [1.0, 0.0, 0.0])
+    got = inf.logsumexp(a)
+    assert_within_ulp(np.asarray(got), logsumexp(to_float64_truth(a)), dtype, MAX_ULP)
+    assert float(inf.kl_divergence_from_logits(a, a.copy())) == 0.0

@@ -168,6 +168,23 @@ def test_entropy_dominant_logit_shifted_relative_accuracy(row):
     assert got == pytest.approx(truth, rel=1e-12)
 
 
+@pytest.mark.parametrize("row", [[0.0, -20.0], [0.0, -15.0, -17.0], [30.0, 10.0, 5.0],
+                                 [0.0] + [-12.0] * 50, [5.0, -10.0, -12.5]], ids=str)
+def test_float32_dominant_logit_relative_accuracy(row):
+    # computed in float32: a few float32 ulps of the (tiny) result, not of the logits
+    a = np.array(row, dtype=np.float32)
+    truth = _mp_entropy(a.astype(np.float64))
+    got = inf.entropy_from_logits(a)
+    assert got.dtype == np.float32
+    assert float(got) == pytest.approx(truth, rel=8 * np.finfo(np.float32).eps)
+    mpmath.mp.dps = 50
+    r = [mpmath.mpf(float(v)) for v in a]
+    lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in r))
+    ls_truth = np.array([float(v - lse) for v in r])
+    np.testing.assert_allclose(inf.log_softmax(a).astype(np.float64), ls_truth,
+                               rtol=8 * np.finfo(np.float32).eps, atol=0)
+
+
 @pytest.mark.parametrize("a,c", [
     ([0.0, -40.0, -50.0], [0.0, -30.0, -45.0]),
     ([0.0, -30.0, -30.0], [0.0, -31.0, -29.0]),

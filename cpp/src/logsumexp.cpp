@@ -85,7 +85,8 @@ void logsumexp_weighted_rows(const MatrixView& x, const MatrixView& b, double* l
     detail::check_view(b, "logsumexp weights");
     if (x.rows != b.rows || x.cols != b.cols)
         throw std::invalid_argument("logsumexp: weights b must have the shape of a");
-#pragma omp parallel for schedule(static)
+    const std::int64_t grab = detail::rows_per_grab(x.cols);
+#pragma omp parallel for schedule(dynamic, grab)
     for (std::int64_t r = 0; r < x.rows; ++r) weighted_row(x, b, r, lse + r, sign + r);
 }
 
@@ -115,7 +116,8 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
         writer.commit(r, c0, n);
     };
     if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
-#pragma omp parallel for schedule(static)
+        const std::int64_t grab = detail::rows_per_grab(x.cols);
+#pragma omp parallel for schedule(dynamic, grab)
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;
             stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
@@ -125,7 +127,7 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
         }
         return;
     }
-    std::vector<double> max(std::size_t(x.rows)), log_sum(std::size_t(x.rows));
+    std::vector<double> max(std::size_t(x.rows)), log_sum(std::size_t(x.rows));  // before the region
     detail::reduce_rows<LseStats>(
         x.rows, x.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, LseStats* s) {

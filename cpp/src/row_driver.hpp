@@ -33,6 +33,13 @@ inline int thread_index() {
 #endif
 }
 
+// Rows handed to a thread at a time: about one piece's worth of work, so that the dynamic
+// schedule balances load (another process on a core, uneven rows) at a negligible cost.
+// Which thread computes a row never changes its result.
+inline std::int64_t rows_per_grab(std::int64_t cols) {
+    return cols >= kPieceLength ? 1 : kPieceLength / (cols > 0 ? cols : 1);
+}
+
 inline std::int64_t pieces_per_row(std::int64_t cols) {
     return cols <= kPieceLength ? 1 : (cols + kPieceLength - 1) / kPieceLength;
 }
@@ -76,8 +83,9 @@ template <class Stats, class Compute, class Merge, class Finish>
 void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge merge,
                  Finish finish) {
     const std::int64_t per_row = pieces_per_row(cols);
+    const std::int64_t grab = rows_per_grab(cols);
     if (per_row == 1) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, grab)
         for (std::int64_t r = 0; r < rows; ++r) {
             Stats s;
             compute(r, std::int64_t(0), cols, &s);
@@ -87,7 +95,7 @@ void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge me
     }
     std::vector<Stats> partial(std::size_t(rows * per_row));
     const std::int64_t items = rows * per_row;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (std::int64_t item = 0; item < items; ++item) {
         std::int64_t r = item / per_row, col0 = (item % per_row) * kPieceLength;
         std::int64_t length = cols - col0 < kPieceLength ? cols - col0 : kPieceLength;
@@ -105,7 +113,8 @@ void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge me
 template <class Visit> void for_each_piece(std::int64_t rows, std::int64_t cols, Visit visit) {
     const std::int64_t per_row = pieces_per_row(cols);
     const std::int64_t items = rows * per_row;
-#pragma omp parallel for schedule(static)
+    const std::int64_t grab = per_row == 1 ? rows_per_grab(cols) : 1;
+#pragma omp parallel for schedule(dynamic, grab)
     for (std::int64_t item = 0; item < items; ++item) {
         std::int64_t r = item / per_row, col0 = (item % per_row) * kPieceLength;
         std::int64_t length = cols - col0 < kPieceLength ? cols - col0 : kPieceLength;

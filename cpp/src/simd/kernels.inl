@@ -31,14 +31,29 @@ constexpr double kInf = __builtin_inf();
 // Pieces of a row are processed in blocks that stay in L1 between the max pass and the exp pass.
 template <class S> constexpr std::int64_t kBlock = 16384 / std::int64_t(sizeof(S));
 
-template <class C> struct Range { C max, min; };
+// While the exp pass of a block runs from L1, fetch the same span of the next block from
+// memory, so that memory and arithmetic overlap (prefetches never fault, even past the end).
+template <class S> static inline void prefetch_next_block(const S* span, int span_elements) {
+    const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
+    for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
+        __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
+}
 
-// Max and min over the non-NaN entries of a block (NaN compares false and is skipped).
+template <class C> struct Range {
+    C max, min;
+    bool has_nan;
+    // Whether exp(x - max) may use the fast exp for every entry.
+    bool fast() const { return !has_nan && min - max >= kExpFastFloor<C>; }
+};
+
+// Max and min over the non-NaN entries of a block (NaN compares false and is skipped), and
+// whether there was a NaN.
 template <class S> static Range<compute_t<S>> block_range(const S* x, std::int64_t n) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
     V hi0 = splat<V>(-C(kInf)), hi1 = hi0, lo0 = splat<V>(C(kInf)), lo1 = lo0;
+    ivec_t<S> nan{};
     std::int64_t i = 0;
     for (; i + 2 * W <= n; i += 2 * W) {
         V a = load_vec(x + i), b = load_vec(x + i + W);
@@ -46,20 +61,18 @@ template <class S> static Range<compute_t<S>> block_range(const S* x, std::int64
         hi1 = b > hi1 ? b : hi1;
         lo0 = a < lo0 ? a : lo0;
         lo1 = b < lo1 ? b : lo1;
+        nan |= (a != a) | (b != b);
     }
-    for (; i + W <= n; i += W) {
-        V a = load_vec(x + i);
+    for (; i < n; i += W) {
+        V a = i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf));
         hi0 = a > hi0 ? a : hi0;
         lo0 = a < lo0 ? a : lo0;
-    }
-    if (i < n) {
-        V a = load_partial(x + i, n - i, C(__builtin_nan("")));
-        hi0 = a > hi0 ? a : hi0;
-        lo0 = a < lo0 ? a : lo0;
+        nan |= a != a;
     }
     hi0 = hi1 > hi0 ? hi1 : hi0;
     lo0 = lo1 < lo0 ? lo1 : lo0;
-    Range<C> r{hi0[0], lo0[0]};
+    Range<C> r{hi0[0], lo0[0], false};
+    for (int k = 0; k < W; ++k) r.has_nan = r.has_nan || nan[k] != 0;
     for (int k = 1; k < W; ++k) {
         r.max = hi0[k] > r.max ? hi0[k] : r.max;
         r.min = lo0[k] < r.min ? lo0[k] : r.min;
@@ -78,8 +91,17 @@ template <class S> static LseStats special_block_lse(const S* x, std::int64_t n,
     return s;
 }
 
-template <class V> static inline V exp_shifted(V d, bool fast) {
-    return fast ? exp_nonpositive(d) : exp_full(d);
+// The block's range decides once which exp the inner loop uses (a run-time choice inside the
+// loop would be if-converted into computing both).
+template <bool kFast, class V> static inline V exp_shifted(V d) {
+    if constexpr (kFast) return exp_nonpositive(d);
+    else return exp_full(d);
+}
+// e * d where e = exp(d); 0 where e == 0 (d = -inf would give NaN), which only the full
+// path can meet.
+template <bool kFast, class V> static inline V times_shift(V e, V d) {
+    if constexpr (kFast) return e * d;
+    else return e > 0 ? e * d : V{};
 }
 
 // ---- log-sum-exp --------------------------------------------------------------------------
@@ -92,6 +114,11 @@ template <class S> struct LseLanes {
         rest += at_max ? vec_t<S>{} : e;
         neg_count += at_max;
     }
+    inline void add2(vec_t<S> d0, vec_t<S> e0, vec_t<S> d1, vec_t<S> e1) {
+        auto at_max0 = (d0 == 0), at_max1 = (d1 == 0);
+        rest += (at_max0 ? vec_t<S>{} : e0) + (at_max1 ? vec_t<S>{} : e1);
+        neg_count += at_max0 + at_max1;
+    }
     inline LseStats finish(double max) const {
         LseStats s;
         s.max = max;
@@ -101,32 +128,40 @@ template <class S> struct LseLanes {
     }
 };
 
-template <class S> static LseStats lse_block(const S* x, std::int64_t n) {
+// Four independent exp chains per step: one chain is ~50 cycles deep, and the scheduler only
+// overlaps what it can see. Pairs share an accumulator to spare registers.
+template <bool kFast, class S>
+static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& lanes) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
+    LseLanes<S> other;
+    std::int64_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+        prefetch_next_block(x + i, 4 * W);
+        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
+        V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
+        V e0 = exp_shifted<kFast>(d0), e1 = exp_shifted<kFast>(d1);
+        V e2 = exp_shifted<kFast>(d2), e3 = exp_shifted<kFast>(d3);
+        lanes.add2(d0, e0, d1, e1);
+        other.add2(d2, e2, d3, e3);
+    }
+    for (; i < n; i += W) {  // pad with -inf: exp gives exactly 0 and the count is untouched
+        V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
+        lanes.add(d, exp_full(d));
+    }
+    lanes.rest += other.rest;
+    lanes.neg_count += other.neg_count;
+}
+
+template <class S> static LseStats lse_block(const S* x, std::int64_t n) {
+    using C = compute_t<S>;
     Range<C> r = block_range(x, n);
     if (!(r.max > -C(kInf) && r.max < C(kInf))) return special_block_lse(x, n, r.max);
-    const bool fast = r.min - r.max >= kExpFastFloor<C>;
-    const V m = splat<V>(r.max);
-    LseLanes<S> lanes0, lanes1;
-    std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        lanes0.add(d0, exp_shifted(d0, fast));
-        lanes1.add(d1, exp_shifted(d1, fast));
-    }
-    for (; i + W <= n; i += W) {
-        V d = load_vec(x + i) - m;
-        lanes0.add(d, exp_shifted(d, fast));
-    }
-    if (i < n) {  // pad with -inf: exp gives exactly 0 and the count is untouched
-        V d = load_partial(x + i, n - i, -C(kInf)) - m;
-        lanes0.add(d, exp_full(d));
-    }
-    lanes0.rest += lanes1.rest;
-    lanes0.neg_count += lanes1.neg_count;
-    return lanes0.finish(r.max);
+    LseLanes<S> lanes;
+    if (r.fast()) lse_block_sums<true>(x, n, splat<vec_t<S>>(r.max), lanes);
+    else lse_block_sums<false>(x, n, splat<vec_t<S>>(r.max), lanes);
+    return lanes.finish(r.max);
 }
 
 template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStats* out) {
@@ -140,40 +175,50 @@ template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStat
 }
 
 // ---- entropy from logits: also t = sum e (x - max) ------------------------------------------
-template <class S> static EntropyStats entropy_block(const S* x, std::int64_t n) {
+template <bool kFast, class S>
+static void entropy_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& lanes,
+                               vec_t<S>& t) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
+    LseLanes<S> other;
+    V t1{};
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        prefetch_next_block(x + i, 2 * W);
+        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
+        V e0 = exp_shifted<kFast>(d0), e1 = exp_shifted<kFast>(d1);
+        lanes.add(d0, e0);
+        other.add(d1, e1);
+        t += times_shift<kFast>(e0, d0);
+        t1 += times_shift<kFast>(e1, d1);
+    }
+    for (; i < n; i += W) {
+        V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
+        V e = exp_full(d);
+        lanes.add(d, e);
+        t += times_shift<false>(e, d);
+    }
+    lanes.rest += other.rest;
+    lanes.neg_count += other.neg_count;
+    t += t1;
+}
+
+template <class S> static EntropyStats entropy_block(const S* x, std::int64_t n) {
+    using C = compute_t<S>;
     Range<C> r = block_range(x, n);
     EntropyStats out;
     if (!(r.max > -C(kInf) && r.max < C(kInf))) {
         out.lse = special_block_lse(x, n, r.max);
         return out;
     }
-    const bool fast = r.min - r.max >= kExpFastFloor<C>;
-    const V m = splat<V>(r.max);
-    LseLanes<S> lanes0, lanes1;
-    V t0{}, t1{};
-    std::int64_t i = 0;
-    // e*d is 0*(-inf) for -inf logits: those lanes contribute nothing (p log p -> 0).
-    for (; i + 2 * W <= n; i += 2 * W) {
-        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        V e0 = exp_shifted(d0, fast), e1 = exp_shifted(d1, fast);
-        lanes0.add(d0, e0);
-        lanes1.add(d1, e1);
-        t0 += fast ? e0 * d0 : (e0 > 0 ? e0 * d0 : V{});
-        t1 += fast ? e1 * d1 : (e1 > 0 ? e1 * d1 : V{});
-    }
-    for (; i < n; i += W) {
-        V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
-        V e = exp_full(d);
-        lanes0.add(d, e);
-        t0 += e > 0 ? e * d : V{};
-    }
-    lanes0.rest += lanes1.rest;
-    lanes0.neg_count += lanes1.neg_count;
-    out.lse = lanes0.finish(r.max);
-    out.t = horizontal_sum(t0 + t1);
+    LseLanes<S> lanes;
+    vec_t<S> t{};
+    // Entries at -inf have p = 0 and contribute nothing to -sum p log p.
+    if (r.fast()) entropy_block_sums<true>(x, n, splat<vec_t<S>>(r.max), lanes, t);
+    else entropy_block_sums<false>(x, n, splat<vec_t<S>>(r.max), lanes, t);
+    out.lse = lanes.finish(r.max);
+    out.t = horizontal_sum(t);
     return out;
 }
 
@@ -188,10 +233,41 @@ template <class S> static void entropy_stats(const void* xv, std::int64_t n, Ent
 }
 
 // ---- KL from two logit rows ----------------------------------------------------------------
-template <class S> static KlStats kl_block(const S* a, const S* c, std::int64_t n) {
+template <bool kFast, class S>
+static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, vec_t<S> mc,
+                          LseLanes<S>& lanes_p, LseLanes<S>& lanes_q, vec_t<S>& t) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
+    V t1{};
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        prefetch_next_block(a + i, 2 * W);
+        prefetch_next_block(c + i, 2 * W);
+        V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
+        V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
+        V ea0 = exp_shifted<kFast>(da0), ea1 = exp_shifted<kFast>(da1);
+        lanes_p.add(da0, ea0);
+        lanes_p.add(da1, ea1);
+        lanes_q.add(dc0, exp_shifted<kFast>(dc0));
+        lanes_q.add(dc1, exp_shifted<kFast>(dc1));
+        t += times_shift<kFast>(ea0, da0 - dc0);
+        t1 += times_shift<kFast>(ea1, da1 - dc1);
+    }
+    for (; i < n; i += W) {
+        bool whole = i + W <= n;
+        V da = (whole ? load_vec(a + i) : load_partial(a + i, n - i, -C(kInf))) - ma;
+        V dc = (whole ? load_vec(c + i) : load_partial(c + i, n - i, -C(kInf))) - mc;
+        V ea = exp_full(da);
+        lanes_p.add(da, ea);
+        lanes_q.add(dc, exp_full(dc));
+        t += times_shift<false>(ea, da - dc);
+    }
+    t += t1;
+}
+
+template <class S> static KlStats kl_block(const S* a, const S* c, std::int64_t n) {
+    using C = compute_t<S>;
     Range<C> ra = block_range(a, n), rc = block_range(c, n);
     KlStats out;
     bool a_finite = ra.max > -C(kInf) && ra.max < C(kInf);
@@ -204,34 +280,16 @@ template <class S> static KlStats kl_block(const S* a, const S* c, std::int64_t 
         out.t = (a_finite && rc.max == -C(kInf)) ? kInf : 0.0;
         return out;
     }
-    const bool fast = ra.min - ra.max >= kExpFastFloor<C> && rc.min - rc.max >= kExpFastFloor<C>;
-    const V ma = splat<V>(ra.max), mc = splat<V>(rc.max);
     LseLanes<S> lanes_p, lanes_q;
-    V t0{}, t1{};
-    std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
-        V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
-        V ea0 = exp_shifted(da0, fast), ea1 = exp_shifted(da1, fast);
-        lanes_p.add(da0, ea0);
-        lanes_p.add(da1, ea1);
-        lanes_q.add(dc0, exp_shifted(dc0, fast));
-        lanes_q.add(dc1, exp_shifted(dc1, fast));
-        t0 += fast ? ea0 * (da0 - dc0) : (ea0 > 0 ? ea0 * (da0 - dc0) : V{});
-        t1 += fast ? ea1 * (da1 - dc1) : (ea1 > 0 ? ea1 * (da1 - dc1) : V{});
-    }
-    for (; i < n; i += W) {
-        bool whole = i + W <= n;
-        V da = (whole ? load_vec(a + i) : load_partial(a + i, n - i, -C(kInf))) - ma;
-        V dc = (whole ? load_vec(c + i) : load_partial(c + i, n - i, -C(kInf))) - mc;
-        V ea = exp_full(da);
-        lanes_p.add(da, ea);
-        lanes_q.add(dc, exp_full(dc));
-        t0 += ea > 0 ? ea * (da - dc) : V{};
-    }
+    vec_t<S> t{};
+    const vec_t<S> ma = splat<vec_t<S>>(ra.max), mc = splat<vec_t<S>>(rc.max);
+    if (ra.fast() && rc.fast())
+        kl_block_sums<true>(a, c, n, ma, mc, lanes_p, lanes_q, t);
+    else
+        kl_block_sums<false>(a, c, n, ma, mc, lanes_p, lanes_q, t);
     out.p = lanes_p.finish(ra.max);
     out.q = lanes_q.finish(rc.max);
-    out.t = horizontal_sum(t0 + t1);
+    out.t = horizontal_sum(t);
     return out;
 }
 
@@ -248,6 +306,36 @@ static void kl_stats(const void* av, const void* cv, std::int64_t n, KlStats* ou
 }
 
 // ---- cross-entropy: LSE and sum w (x - max) -------------------------------------------------
+template <bool kFast, class S>
+static void cross_entropy_block_sums(const S* x, const compute_t<S>* w, std::int64_t n,
+                                     vec_t<S> m, LseLanes<S>& lanes, vec_t<S>& s0) {
+    using V = vec_t<S>;
+    using C = compute_t<S>;
+    constexpr int W = kWidth<S>;
+    LseLanes<S> other;
+    V s1{};
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        prefetch_next_block(x + i, 2 * W);
+        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
+        lanes.add(d0, exp_shifted<kFast>(d0));
+        other.add(d1, exp_shifted<kFast>(d1));
+        s0 += w ? d0 * load_vec(w + i) : d0;
+        s1 += w ? d1 * load_vec(w + i + W) : d1;
+    }
+    for (; i < n; i += W) {
+        std::int64_t valid = n - i < W ? n - i : W;
+        V d = load_partial(x + i, valid, -C(kInf)) - m;
+        lanes.add(d, exp_full(d));
+        V wv{};
+        for (std::int64_t k = 0; k < valid; ++k) wv[k] = w ? w[i + k] : C(1);
+        s0 += wv != 0 ? d * wv : V{};  // padded lanes: 0 * -inf must not make NaN
+    }
+    lanes.rest += other.rest;
+    lanes.neg_count += other.neg_count;
+    s0 += s1;
+}
+
 template <class S>
 static CrossEntropyStats cross_entropy_block(const S* x, const compute_t<S>* w, std::int64_t n) {
     using V = vec_t<S>;
@@ -267,30 +355,12 @@ static CrossEntropyStats cross_entropy_block(const S* x, const compute_t<S>* w, 
         out.shifted = r.max == -C(kInf) ? -kInf : 0;
         return out;
     }
-    const bool fast = r.min - r.max >= kExpFastFloor<C>;
-    const V m = splat<V>(r.max);
-    LseLanes<S> lanes0, lanes1;
-    V s0{}, s1{};
-    std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        lanes0.add(d0, exp_shifted(d0, fast));
-        lanes1.add(d1, exp_shifted(d1, fast));
-        s0 += w ? d0 * load_vec(w + i) : d0;
-        s1 += w ? d1 * load_vec(w + i + W) : d1;
-    }
-    for (; i < n; i += W) {
-        std::int64_t valid = n - i < W ? n - i : W;
-        V d = load_partial(x + i, valid, -C(kInf)) - m;
-        lanes0.add(d, exp_full(d));
-        V wv{};
-        for (std::int64_t k = 0; k < valid; ++k) wv[k] = w ? w[i + k] : C(1);
-        s0 += wv != 0 ? d * wv : V{};  // padded lanes: 0 * -inf must not make NaN
-    }
-    lanes0.rest += lanes1.rest;
-    lanes0.neg_count += lanes1.neg_count;
-    out.lse = lanes0.finish(r.max);
-    out.shifted = horizontal_sum(s0 + s1);
+    LseLanes<S> lanes;
+    V shifted{};
+    if (r.fast()) cross_entropy_block_sums<true>(x, w, n, splat<V>(r.max), lanes, shifted);
+    else cross_entropy_block_sums<false>(x, w, n, splat<V>(r.max), lanes, shifted);
+    out.lse = lanes.finish(r.max);
+    out.shifted = horizontal_sum(shifted);
     return out;
 }
 

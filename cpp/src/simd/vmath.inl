@@ -34,13 +34,15 @@ template <> struct MathConst<f64v> {
 // 2^k stays a normal number.
 template <class C> constexpr C kExpFastFloor = sizeof(C) == 4 ? C(-87.0) : C(-707.0);
 
+// exp(r) = 1 + r (1 + r P(r)), all Horner: one FMA per coefficient and nothing else.
 static inline f32v exp_poly(f32v r) {
     f32v p = splat<f32v>(0.0013926175888627768f);
     p = p * r + 0.008363173343241215f;
     p = p * r + 0.041666556149721146f;
     p = p * r + 0.16666577756404877f;
     p = p * r + 0.5f;
-    return (r * r) * p + r + 1.0f;
+    p = p * r + 1.0f;
+    return p * r + 1.0f;
 }
 static inline f64v exp_poly(f64v r) {
     f64v p = splat<f64v>(2.5100375832561234e-08);
@@ -53,7 +55,8 @@ static inline f64v exp_poly(f64v r) {
     p = p * r + 0.041666666666624164;
     p = p * r + 0.16666666666666669;
     p = p * r + 0.5000000000000001;
-    return (r * r) * p + r + 1.0;
+    p = p * r + 1.0;
+    return p * r + 1.0;
 }
 
 // 2^k for integer-valued k given as the shifter trick's bits: bits(t) = bits(shifter) + k, so
@@ -62,6 +65,7 @@ template <class V> static inline V exp2_integer(typename MathConst<V>::I shifted
     return bit_cast_vec<V>(shifted_bits_plus_bias << MathConst<V>::mantissa_bits);
 }
 
+// For x in [kExpFastFloor, 0], not NaN (the callers check each block first).
 template <class V> static inline V exp_nonpositive(V x) {
     using K = MathConst<V>;
     using I = typename K::I;
@@ -69,8 +73,9 @@ template <class V> static inline V exp_nonpositive(V x) {
     V k = t - K::shifter;
     V r = x - k * K::ln2_hi;
     r = r - k * K::ln2_lo;
-    // Multiply (not add to the exponent bits) so that NaN stays NaN.
-    return exp_poly(r) * exp2_integer<V>(bit_cast_vec<I>(t) + K::exponent_bias);
+    // 2^k p: add k to p's exponent field (p in [0.7, 1.5] and 2^k normal, so no carry out).
+    I k_bits = bit_cast_vec<I>(t) << K::mantissa_bits;
+    return bit_cast_vec<V>(bit_cast_vec<I>(exp_poly(r)) + k_bits);
 }
 
 template <class V> static inline V exp_full(V x) {
