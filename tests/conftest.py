@@ -140,11 +140,6 @@ def restore_threads():
         infonative.set_num_threads(before)
 
 
-def as_scalar_array(x) -> np.ndarray:
-    """Results documented as '0-d array / scalar': view both as a 0-d numpy array."""
-    return np.asarray(x)
-
-
 def assert_prob_close(got, ref_logp, dtype, c=8.0):
     """Probabilities p = exp(logp) against a float64 log-probability reference.
 

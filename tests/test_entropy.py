@@ -5,7 +5,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from conftest import (F16, F32, F64, HALF_DTYPES, INT_DTYPES, WIDE_DTYPES, assert_close,
+from conftest import (F32, F64, HALF_DTYPES, INT_DTYPES, WIDE_DTYPES, assert_close,
                       assert_within_ulp, dtype_id, quiet, to_float64_truth)
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -24,8 +24,10 @@ def _logits(dtype, seed, shape=(64, 4000), lo=20.0, hi=60.0):
 def _truth_entropy(a, axis=-1):
     a64 = to_float64_truth(a)
     lse = logsumexp(a64, axis=axis, keepdims=True)
-    p = np.exp(a64 - lse)
-    return np.squeeze(lse, axis=axis) - np.sum(p * a64, axis=axis)
+    with quiet():
+        p = np.exp(a64 - lse)
+        pa = np.where(p > 0, p * a64, 0.0)  # -inf logits: probability 0, no contribution
+    return np.squeeze(lse, axis=axis) - np.sum(pa, axis=axis)
 
 
 def _truth_kl(a, c, axis=-1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from conftest import (F32, F64, INT_DTYPES, WIDE_DTYPES, assert_close, dtype_id, magnitude,
+from conftest import (F64, INT_DTYPES, WIDE_DTYPES, assert_close, dtype_id, magnitude,
                       quiet, tols, to_float64_truth)
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -68,6 +68,8 @@ KERNELS = {
     "lse_rows": lambda d: inf.logsumexp(d["m64"], axis=1),
     "lse_cols": lambda d: inf.logsumexp(d["m64"], axis=0),
     "lse_all_2d": lambda d: inf.logsumexp(d["m32"]),
+    "lse_strided_rows": lambda d: inf.logsumexp(d["m64"][::-1, ::3], axis=1),
+    "lse_transposed": lambda d: inf.logsumexp(d["m32"].T, axis=0),
     "lse_f16_rows": lambda d: inf.logsumexp(d["h16"], axis=-1),
     "log_softmax_rows": lambda d: inf.log_softmax(d["m64"], axis=1),
     "log_softmax_rows_f32": lambda d: inf.log_softmax(d["m32"], axis=1),

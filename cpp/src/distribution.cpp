@@ -1,6 +1,7 @@
 // Drivers for measures on unnormalised distributions (scipy.stats.entropy conventions).
 #include "infonative/distribution.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
@@ -39,6 +40,13 @@ std::vector<double> row_sums(const MatrixView& x, const detail::RowReader& reade
 
 bool usable_total(double total) { return total > 0 && std::isfinite(total); }
 
+// Exact power of two that brings total near 1 (clamped so that it stays finite itself).
+double prescale_for(double total) {
+    int exponent = 0;
+    std::frexp(total, &exponent);
+    return std::ldexp(1.0, std::max(-1000, std::min(1000, -exponent)));
+}
+
 }  // namespace
 
 void entropy_rows(const MatrixView& pk, double* entropy) {
@@ -52,13 +60,18 @@ void entropy_rows(const MatrixView& pk, double* entropy) {
         pk.rows, pk.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, double* out) {
             const double total = totals[std::size_t(r)];
-            *out = usable_total(total) ? kernel(reader.piece(r, c0, n), n, 1 / total) : 0.0;
+            const double prescale = prescale_for(total);
+            *out = usable_total(total)
+                       ? kernel(reader.piece(r, c0, n), n, prescale, 1 / (total * prescale))
+                       : 0.0;
         },
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
             const double total = totals[std::size_t(r)];
-            // A zero, infinite or NaN total makes p = pk / total NaN somewhere, as in scipy.
-            entropy[r] = usable_total(total) ? -sum / total : NAN;
+            // An empty row sums nothing (0, as scipy); a zero, infinite or NaN total makes
+            // p = pk / total NaN somewhere, as in scipy.
+            if (pk.cols == 0) entropy[r] = 0;
+            else entropy[r] = usable_total(total) ? -sum / (total * prescale_for(total)) : NAN;
         });
 }
 
@@ -79,14 +92,19 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
     detail::reduce_rows<double>(
         pk.rows, pk.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, double* out) {
-            // p log(p / q) with p = pk / P, q = qk / Q is pk/P log(pk / qk * Q / P).
-            const double scale = q_totals[std::size_t(r)] / p_totals[std::size_t(r)];
-            *out = usable(r) ? kernel(p_reader.piece(r, c0, n), q_reader.piece(r, c0, n), n, scale)
+            // p log(p / q) with p = pk / P, q = qk / Q is pk/P log(pk / qk * Q / P); both
+            // sides prescaled by exact powers of two so no total over- or underflows.
+            const double p_total = p_totals[std::size_t(r)], q_total = q_totals[std::size_t(r)];
+            const double p_pre = prescale_for(p_total), q_pre = prescale_for(q_total);
+            *out = usable(r) ? kernel(p_reader.piece(r, c0, n), q_reader.piece(r, c0, n), n, p_pre,
+                                      q_pre, (q_total * q_pre) / (p_total * p_pre))
                              : 0.0;
         },
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
-            divergence[r] = usable(r) ? sum / p_totals[std::size_t(r)] : NAN;
+            const double p_total = p_totals[std::size_t(r)];
+            if (pk.cols == 0) divergence[r] = 0;
+            else divergence[r] = usable(r) ? sum / (p_total * prescale_for(p_total)) : NAN;
         });
 }
 

@@ -54,10 +54,13 @@ using CrossEntropyStatsFn = void (*)(const void* x, const void* weight, std::int
 using SoftmaxApplyFn = void (*)(const void* x, std::int64_t n, double max, double log_sum,
                                 void* out);
 using SumFn = void (*)(const void* x, std::int64_t n, SumStats* out);
-// sum over i of pk[i] log(pk[i] * scale), 0 where pk[i] == 0.
-using XlogxFn = double (*)(const void* pk, std::int64_t n, double scale);
-// sum over i of pk[i] log(pk[i] / qk[i] * scale), 0 where pk[i] == 0.
-using XlogyFn = double (*)(const void* pk, const void* qk, std::int64_t n, double scale);
+// With a = pk[i] * prescale: sum over i of a log(a * scale), 0 where pk[i] == 0. The exact
+// power-of-two prescale keeps 1 / total finite for subnormal or huge totals.
+using XlogxFn = double (*)(const void* pk, std::int64_t n, double prescale, double scale);
+// With a = pk[i] * p_prescale, b = qk[i] * q_prescale: sum of a log(a / b * scale), 0 where
+// pk[i] == 0 (unless qk[i] is NaN).
+using XlogyFn = double (*)(const void* pk, const void* qk, std::int64_t n, double p_prescale,
+                           double q_prescale, double scale);
 
 struct KernelTable {
     Isa isa;

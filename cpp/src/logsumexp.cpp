@@ -47,26 +47,35 @@ void weighted_row(const MatrixView& x, const MatrixView& b, std::int64_t r, doub
         return;
     }
     double m = 0, s = 0;
+    bool positive_at_max = false, negative_at_max = false;
     const double shift = std::isfinite(a_max) ? a_max : 0.0;
     for (std::int64_t c = 0; c < x.cols; ++c) {
         double w = detail::value_at(b, r, c);
         if (w == 0) continue;
         double a = detail::value_at(x, r, c);
-        if (a == a_max) m += w;
-        else s += w * std::exp(a - shift);
+        if (a == a_max) {
+            m += w;
+            positive_at_max = positive_at_max || w > 0;
+            negative_at_max = negative_at_max || w < 0;
+        } else {
+            s += w * std::exp(a - shift);
+        }
     }
     if (a_max == -kInf) {  // nothing contributes
         *lse = -kInf;
         *sign = 0;
         return;
     }
-    if (a_max == kInf) {  // +inf times the weight at +inf: NaN if those weights cancel
-        *lse = m == 0 ? NAN : kInf;
-        *sign = m == 0 ? NAN : (m > 0 ? 1.0 : -1.0);
+    if (a_max == kInf) {  // NaN if weights of both signs meet +inf (scipy), else +inf
+        const bool undefined = positive_at_max && negative_at_max;
+        *lse = undefined ? NAN : kInf;
+        *sign = undefined ? NAN : (positive_at_max ? 1.0 : -1.0);
         return;
     }
     double magnitude, sgn;
-    if (m != 0 && s / m >= -1) {
+    // The accurate form needs s / m finite (a tiny weight at the maximum makes it overflow;
+    // then s dominates and the direct form loses nothing).
+    if (m != 0 && std::isfinite(s / m) && s / m >= -1) {
         magnitude = std::log(std::fabs(m)) + std::log1p(s / m);
         sgn = (s / m == -1) ? 0.0 : (m > 0 ? 1.0 : -1.0);
     } else {

@@ -47,10 +47,6 @@ def entropy(pk, qk=None, base=None, axis=0, *, keepdims=False, nan_policy="propa
         dtype = p.dtype
     if nan_policy == "raise" and (np.isnan(p).any() or (q is not None and np.isnan(q).any())):
         raise ValueError("entropy: the input contains NaN")
-    if axis is None:
-        p = p.reshape(-1)
-        q = None if q is None else q.reshape(-1)
-        axis = 0
     axes = reduction_axes(p.ndim, axis)
     p2d, kept = rows_view(p, axes)
     if q is None:

@@ -99,7 +99,7 @@ def cross_entropy_loss(logits, target, weight=None, ignore_index=-100, reduction
     target = np.asarray(target)
     w = None
     if weight is not None:
-        w = np.asarray(weight, dtype=np.float64)
+        w = as_float_array(weight, "cross_entropy_loss weight").astype(np.float64, copy=False)
         if w.shape != (n_classes,):
             raise ValueError(f"cross_entropy_loss: weight must have shape ({n_classes},), "
                              f"got {w.shape}")

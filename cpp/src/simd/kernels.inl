@@ -434,12 +434,13 @@ template <class S> static void sum_kernel(const void* xv, std::int64_t n, SumSta
     out->negative = horizontal_sum(negative) != 0;
 }
 
-template <class S> static double xlogx_sum(const void* xv, std::int64_t n, double scale) {
+template <class S>
+static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double scale) {
     constexpr int W = kWidth<double>;
     const S* x = static_cast<const S*>(xv);
     f64v acc{};
     for (std::int64_t i = 0; i < n; i += W) {
-        f64v a = load_as_f64(x + i, n - i);
+        f64v a = load_as_f64(x + i, n - i) * prescale;
         f64v term = a * log_any(a * scale);
         acc += a == 0 ? f64v{} : term;  // 0 log 0 = 0; NaN still propagates
     }
@@ -447,14 +448,24 @@ template <class S> static double xlogx_sum(const void* xv, std::int64_t n, doubl
 }
 
 template <class S>
-static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double scale) {
+static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double p_prescale,
+                        double q_prescale, double scale) {
     constexpr int W = kWidth<double>;
     const S* p = static_cast<const S*>(pv);
     const S* q = static_cast<const S*>(qv);
     f64v acc{};
     for (std::int64_t i = 0; i < n; i += W) {
-        f64v a = load_as_f64(p + i, n - i), b = load_as_f64(q + i, n - i);
-        f64v term = a * log_any(a / b * scale);
+        f64v a = load_as_f64(p + i, n - i) * p_prescale;
+        f64v b = load_as_f64(q + i, n - i) * q_prescale;
+        f64v ratio = a / b * scale;
+        f64v log_ratio = log_any(ratio);
+        // Where p / q leaves the double range but both are positive and finite, the log is
+        // still finite: take it as a difference of logs (rare; lane by lane).
+        i64v out_of_range = ((ratio == 0) | (ratio == __builtin_inf())) & (a > 0) & (b > 0) &
+                            (a < __builtin_inf()) & (b < __builtin_inf());
+        for (int k = 0; k < W; ++k)
+            if (out_of_range[k]) log_ratio[k] = log(a[k]) - log(b[k]) + log(scale);
+        f64v term = a * log_ratio;
         // scipy's rel_entr: 0 where p == 0 (unless q is NaN), +inf where p > 0 and q == 0.
         acc += ((a == 0) & (b == b)) ? f64v{} : term;
     }
