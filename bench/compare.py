@@ -94,6 +94,9 @@ FAILURES: list[str] = []
 # ---------------------------------------------------------------------------------------------
 # timing and checking
 # ---------------------------------------------------------------------------------------------
+LAST_MIN_S = [float("nan")]
+
+
 def median_seconds(fn) -> float:
     """Median wall time of one call: warm-up, calibrate calls per sample, then repeat."""
     for _ in range(WARMUP):
@@ -111,6 +114,7 @@ def median_seconds(fn) -> float:
         for _ in range(inner):
             fn()
         samples.append((time.perf_counter() - t0) / inner)
+    LAST_MIN_S[0] = min(samples)  # kept for results.json: min vs median shows interference
     return statistics.median(samples)
 
 
@@ -142,6 +146,7 @@ class Case:
         self.truth = np.asarray(truth, np.float64)
         self.tol = rtol * max(float(np.max(np.abs(self.truth))), 1e-300)
         self.ms: dict[str, float | None] = {}
+        self.ms_min: dict[str, float] = {}
         self.diff: dict[str, float | None] = {}
         self.ulps: dict[str, float] = {}
         self.labels: dict[str, str] = {}
@@ -173,6 +178,7 @@ class Case:
                         print(f"  warning (anchor): {msg}", flush=True)
             del result
             self.ms[column] = 1e3 * median_seconds(timed or fn)
+            self.ms_min[column] = 1e3 * LAST_MIN_S[0]
         except Exception as exc:  # noqa: BLE001 - a missing/broken impl must not stop the run
             self.ms[column] = None
             self.errors[column] = f"{type(exc).__name__}: {exc}"
@@ -198,6 +204,7 @@ class Case:
 
     def to_json(self) -> dict:
         return {"case": self.name, "size": self.size, "bytes": self.nbytes, "median_ms": self.ms,
+                "min_ms": self.ms_min,
                 "labels": self.labels, "max_abs_diff": self.diff, "f16_ulps": self.ulps,
                 "errors": self.errors, "target": self.target, "met": self.met,
                 "notes": self.notes, "ratio_anchor_over_infonative":
@@ -495,7 +502,7 @@ def plot_sweep(data: dict, path: Path) -> None:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(f"infonative vs torch vs jax, {THREADS} threads, {cpu_name()}"
+    fig.suptitle(f"infonative vs torch vs jax, {THREADS} threads, {cpu_name()}, load avg {os.getloadavg()[0]:.1f}"
                  + (" (quick)" if QUICK else ""))
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -47,10 +47,52 @@ double prescale_for(double total) {
     return std::ldexp(1.0, std::max(-1000, std::min(1000, -exponent)));
 }
 
+// Rows that fit one piece: sums and the log pass in one parallel loop, so the row is read
+// from memory once and from cache the second time.
+template <class RowFn> bool for_short_rows(const MatrixView& x, RowFn row_fn) {
+    if (detail::pieces_per_row(x.cols) != 1) return false;
+    const std::int64_t grab = detail::rows_per_grab(x.cols);
+#pragma omp parallel for schedule(dynamic, grab)
+    for (std::int64_t r = 0; r < x.rows; ++r) row_fn(r);
+    return true;
+}
+
+double entropy_of_row(const void* row, std::int64_t n, double total, const detail::KernelTable& k,
+                      DType dtype) {
+    if (n == 0) return 0;  // an empty sum, as scipy
+    if (!usable_total(total)) return NAN;
+    const double prescale = prescale_for(total);
+    return -k.xlogx_sum[int(dtype)](row, n, prescale, 1 / (total * prescale)) /
+           (total * prescale);
+}
+
+double divergence_of_row(const void* p, const void* q, std::int64_t n, double p_total,
+                         double q_total, const detail::KernelTable& k, DType dtype) {
+    if (n == 0) return 0;
+    if (!usable_total(p_total) || !usable_total(q_total)) return NAN;
+    const double p_pre = prescale_for(p_total), q_pre = prescale_for(q_total);
+    return k.xlogy_sum[int(dtype)](p, q, n, p_pre, q_pre, (q_total * q_pre) / (p_total * p_pre)) /
+           (p_total * p_pre);
+}
+
 }  // namespace
 
 void entropy_rows(const MatrixView& pk, double* entropy) {
     detail::check_view(pk, "entropy");
+    const auto& table = detail::kernels();
+    {
+        detail::RowReader reader(pk);
+        std::atomic<bool> negative{false};
+        const bool done = for_short_rows(pk, [&](std::int64_t r) {
+            const void* row = reader.piece(r, 0, pk.cols);
+            SumStats s;
+            table.sum[int(pk.dtype)](row, pk.cols, &s);
+            if (s.negative) negative.store(true, std::memory_order_relaxed);
+            else entropy[r] = entropy_of_row(row, pk.cols, s.sum, table, pk.dtype);
+        });
+        if (negative) throw std::invalid_argument("entropy: pk contains negative values");
+        if (done) return;
+    }
     detail::RowReader reader(pk);
     bool negative = false;
     const std::vector<double> totals = row_sums(pk, reader, &negative);
@@ -67,11 +109,9 @@ void entropy_rows(const MatrixView& pk, double* entropy) {
         },
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
+            // A zero, infinite or NaN total makes p = pk / total NaN somewhere, as in scipy.
             const double total = totals[std::size_t(r)];
-            // An empty row sums nothing (0, as scipy); a zero, infinite or NaN total makes
-            // p = pk / total NaN somewhere, as in scipy.
-            if (pk.cols == 0) entropy[r] = 0;
-            else entropy[r] = usable_total(total) ? -sum / (total * prescale_for(total)) : NAN;
+            entropy[r] = usable_total(total) ? -sum / (total * prescale_for(total)) : NAN;
         });
 }
 
@@ -79,6 +119,24 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
     detail::check_view(pk, "entropy");
     detail::check_view(qk, "entropy");
     detail::check_same_shape(pk, qk, "entropy(pk, qk)");
+    const auto& table = detail::kernels();
+    {
+        detail::RowReader p_reader(pk), q_reader(qk);
+        std::atomic<bool> p_negative{false}, q_negative{false};
+        const bool done = for_short_rows(pk, [&](std::int64_t r) {
+            const void* p = p_reader.piece(r, 0, pk.cols);
+            const void* q = q_reader.piece(r, 0, pk.cols);
+            SumStats sp, sq;
+            table.sum[int(pk.dtype)](p, pk.cols, &sp);
+            table.sum[int(pk.dtype)](q, pk.cols, &sq);
+            if (sp.negative) p_negative.store(true, std::memory_order_relaxed);
+            if (sq.negative) q_negative.store(true, std::memory_order_relaxed);
+            divergence[r] = divergence_of_row(p, q, pk.cols, sp.sum, sq.sum, table, pk.dtype);
+        });
+        if (p_negative) throw std::invalid_argument("entropy: pk contains negative values");
+        if (q_negative) throw std::invalid_argument("entropy: qk contains negative values");
+        if (done) return;
+    }
     detail::RowReader p_reader(pk), q_reader(qk);
     bool p_negative = false, q_negative = false;
     const std::vector<double> p_totals = row_sums(pk, p_reader, &p_negative);
@@ -103,8 +161,7 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
             const double p_total = p_totals[std::size_t(r)];
-            if (pk.cols == 0) divergence[r] = 0;
-            else divergence[r] = usable(r) ? sum / (p_total * prescale_for(p_total)) : NAN;
+            divergence[r] = usable(r) ? sum / (p_total * prescale_for(p_total)) : NAN;
         });
 }
 

@@ -130,6 +130,14 @@ template <> struct LogConst<f64v> {
     static constexpr double ln2_hi = 0.693147180369123816490, ln2_lo = 1.90821492927058770002e-10;
 };
 
+// Small integers to floating point. int64 -> double has no AVX2 instruction (GCC would go
+// lane by lane): add the integer to the bits of 1.5 * 2^52 and subtract that value instead.
+static inline f32v int_to_float(i32v i) { return __builtin_convertvector(i, f32v); }
+static inline f64v int_to_float(i64v i) {
+    const f64v magic = splat<f64v>(6755399441055744.0);
+    return bit_cast_vec<f64v>(i + bit_cast_vec<i64v>(magic)) - magic;
+}
+
 template <class V> static inline V log_any(V x) {
     using K = LogConst<V>;
     using I = typename K::I;
@@ -143,8 +151,7 @@ template <class V> static inline V log_any(V x) {
     I exponent = shifted >> mbits;  // arithmetic shift; garbage for x <= 0, fixed below
     I mant_bits = (shifted & K::mantissa_mask) + K::sqrt_half_bits;
     V m = bit_cast_vec<V>(mant_bits);
-    V e = __builtin_convertvector(exponent, V) -
-          (is_sub ? splat<V>(K::subnormal_exponent) : V{});
+    V e = int_to_float(exponent) - (is_sub ? splat<V>(K::subnormal_exponent) : V{});
     V f = (m - 1) / (m + 1);
     V u = f * f;
     V log_m = 2 * f + 2 * f * u * log_poly(u);
