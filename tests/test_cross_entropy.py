@@ -194,3 +194,32 @@ def test_large_batch():
         got = inf.cross_entropy_loss(logits, target, weight=weight, reduction=reduction)
         exp = ref_ce(logits, target, weight=weight, reduction=reduction)
         assert_close(got, exp, rtol=1e-12, atol=1e-13 * magnitude(logits))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("eps", [0.0, 0.3])
+def test_zero_total_weight(reduction, eps):
+    # the targets' classes all have weight 0: torch's mean divides 0 by 0 (NaN), also with
+    # label smoothing (NaN + eps * finite / 0)
+    rng = np.random.default_rng(513)
+    logits = rng.standard_normal((4, 4))
+    target = np.array([0, 1, 0, 1])
+    weight = np.array([0.0, 0.0, 1.0, 1.0])
+    exp = ref_ce(logits, target, weight=weight, reduction=reduction, label_smoothing=eps)
+    got = inf.cross_entropy_loss(logits, target, weight=weight, reduction=reduction,
+                                 label_smoothing=eps)
+    assert_close(got, exp, rtol=1e-13)
+
+
+def test_negative_class_weights():
+    rng = np.random.default_rng(514)
+    logits = rng.standard_normal((6, 4))
+    target = np.array([0, 1, 0, 1, 2, -100])
+    weight = np.array([1.0, -1.0, 2.0, 0.5])
+    for reduction in REDUCTIONS:
+        for eps in (0.0, 0.2):
+            exp = ref_ce(logits, target, weight=weight, reduction=reduction,
+                         label_smoothing=eps)
+            got = inf.cross_entropy_loss(logits, target, weight=weight, reduction=reduction,
+                                         label_smoothing=eps)
+            assert_close(got, exp, rtol=1e-13, atol=1e-14)

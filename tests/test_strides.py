@@ -38,6 +38,8 @@ VIEWS = {
     "broadcast_col": lambda a: np.broadcast_to(a[:, 5:6], (a.shape[0], 40)),
     "offset_slice": lambda a: a[1:, 2:-3],
     "unaligned": _unaligned,
+    # same values stored big-endian on a little-endian machine (or vice versa)
+    "byteswapped": lambda a: a.astype(a.dtype.newbyteorder()),
 }
 
 
@@ -118,14 +120,14 @@ def test_cross_entropy_views(view):
     target = target_full[::2]  # strided integer target
     weight = rng.uniform(0.5, 2, 3 * logits.shape[1])[::3]
     exp = torch.nn.functional.cross_entropy(
-        torch.from_numpy(np.ascontiguousarray(logits)), torch.from_numpy(target.copy()),
+        torch.from_numpy(to_float64_truth(logits)), torch.from_numpy(target.copy()),
         weight=torch.from_numpy(weight.copy()), reduction="none").numpy()
     got = inf.cross_entropy_loss(logits, target, weight=weight, reduction="none")
     assert_close(got, exp, rtol=1e-13, atol=1e-13 * magnitude(logits))
     probs = VIEWS[view](rng.dirichlet(np.ones(91), 30))
     exp = torch.nn.functional.cross_entropy(
-        torch.from_numpy(np.ascontiguousarray(logits)),
-        torch.from_numpy(np.ascontiguousarray(probs)), reduction="none").numpy()
+        torch.from_numpy(to_float64_truth(logits)),
+        torch.from_numpy(to_float64_truth(probs)), reduction="none").numpy()
     got = inf.cross_entropy_loss(logits, probs, reduction="none")
     assert_close(got, exp, rtol=1e-13, atol=1e-13 * magnitude(logits))
 
@@ -178,6 +180,23 @@ def test_half_precision_strided():
     assert_within_ulp(inf.logsumexp(v, axis=-1), sp_lse(to_float64_truth(v), axis=-1), F16)
     t = np.asfortranarray(a[:, :500])
     assert_within_ulp(inf.logsumexp(t, axis=1), sp_lse(to_float64_truth(t), axis=1), F16)
+
+
+@pytest.mark.parametrize("dtype", [F16, F32, F64], ids=dtype_id)
+def test_non_native_byte_order_all_functions(dtype):
+    rng = np.random.default_rng(714)
+    a = (rng.standard_normal((5, 7)) * 3).astype(dtype)
+    c = (rng.standard_normal((5, 7)) * 3).astype(dtype)
+    sw, csw = a.astype(a.dtype.newbyteorder()), c.astype(c.dtype.newbyteorder())
+    assert not sw.dtype.isnative
+    # same values, so the results must equal those on the native-order copy
+    for f in (lambda x, y: inf.logsumexp(x, axis=1), lambda x, y: inf.softmax(x, axis=1),
+              lambda x, y: inf.log_softmax(x, axis=0), lambda x, y: inf.entropy_from_logits(x),
+              lambda x, y: inf.kl_divergence_from_logits(x, y),
+              lambda x, y: inf.entropy(np.abs(x), np.abs(y), axis=1),
+              lambda x, y: inf.logsumexp(x, b=np.abs(y), axis=0),
+              lambda x, y: inf.cross_entropy_loss(x, np.arange(5), reduction="none")):
+        np.testing.assert_array_equal(to_float64_truth(f(sw, csw)), to_float64_truth(f(a, c)))
 
 
 def test_readonly_inputs():

@@ -177,6 +177,7 @@ def test_concurrent_python_threads_match_serial(restore_threads):
 
     def worker(k):
         try:
+            inf.set_num_threads(1 + k % 3)  # each Python thread has its own OpenMP count
             barrier.wait()
             for rep in range(2):
                 for n in names[k::2] + names[::-1]:

@@ -67,7 +67,7 @@ void register_logsumexp(py::module_& m) {
         [](const py::array& logits,
            const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& target,
            const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& weight,
-           std::int64_t ignore_index, double label_smoothing) {
+           std::int64_t ignore_index, bool with_smoothing) {
             const MatrixView view = matrix_view(logits, "cross_entropy_loss");
             if (target.ndim() != 1 || target.shape(0) != view.rows)
                 throw std::invalid_argument("cross_entropy_loss: target must have one entry per row");
@@ -77,17 +77,20 @@ void register_logsumexp(py::module_& m) {
                     throw std::invalid_argument("cross_entropy_loss: weight must have one entry per class");
                 w = weight->data();
             }
-            auto loss = per_row(view.rows), target_weight = per_row(view.rows);
-            double *loss_data = loss.mutable_data(), *tw_data = target_weight.mutable_data();
+            auto nll = per_row(view.rows), smooth = per_row(with_smoothing ? view.rows : 0),
+                 target_weight = per_row(view.rows);
+            double *nll_data = nll.mutable_data(), *tw_data = target_weight.mutable_data();
+            double* smooth_data = with_smoothing ? smooth.mutable_data() : nullptr;
             const std::int64_t* t = target.data();
             {
                 py::gil_scoped_release release;
-                cross_entropy_rows(view, t, w, ignore_index, label_smoothing, loss_data, tw_data);
+                cross_entropy_rows(view, t, w, ignore_index, nll_data, smooth_data, tw_data);
             }
-            return py::make_tuple(loss, target_weight);
+            return py::make_tuple(nll, with_smoothing ? py::object(smooth) : py::none(),
+                                  target_weight);
         },
         py::arg("logits"), py::arg("target"), py::arg("weight"), py::arg("ignore_index"),
-        py::arg("label_smoothing"));
+        py::arg("with_smoothing"));
 }
 
 }  // namespace infonative::bindings

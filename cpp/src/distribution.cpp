@@ -40,8 +40,10 @@ std::vector<double> row_sums(const MatrixView& x, const detail::RowReader& reade
 
 bool usable_total(double total) { return total > 0 && std::isfinite(total); }
 
-// Exact power of two that brings total near 1 (clamped so that it stays finite itself).
+// 1, or for a total so extreme that 1 / total could overflow, a power of two that brings it
+// near 1 (exact for the entries that matter; clamped so that it stays finite itself).
 double prescale_for(double total) {
+    if (total > 0x1p-500 && total < 0x1p500) return 1.0;
     int exponent = 0;
     std::frexp(total, &exponent);
     return std::ldexp(1.0, std::max(-1000, std::min(1000, -exponent)));
@@ -52,7 +54,7 @@ double prescale_for(double total) {
 template <class RowFn> bool for_short_rows(const MatrixView& x, RowFn row_fn) {
     if (detail::pieces_per_row(x.cols) != 1) return false;
     const std::int64_t grab = detail::rows_per_grab(x.cols);
-#pragma omp parallel for schedule(dynamic, grab)
+#pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
     for (std::int64_t r = 0; r < x.rows; ++r) row_fn(r);
     return true;
 }

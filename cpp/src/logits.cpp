@@ -74,8 +74,8 @@ struct ComputeWeights {
 }  // namespace
 
 void cross_entropy_rows(const MatrixView& logits, const std::int64_t* target,
-                        const double* class_weight, std::int64_t ignore_index,
-                        double label_smoothing, double* loss, double* target_weight) {
+                        const double* class_weight, std::int64_t ignore_index, double* nll,
+                        double* smooth, double* target_weight) {
     detail::check_view(logits, "cross_entropy_loss");
     const std::int64_t classes = logits.cols;
     for (std::int64_t r = 0; r < logits.rows; ++r) {  // validate before any parallel work
@@ -86,9 +86,7 @@ void cross_entropy_rows(const MatrixView& logits, const std::int64_t* target,
                                         " is out of range for " + std::to_string(classes) +
                                         " classes");
     }
-    if (!(label_smoothing >= 0 && label_smoothing <= 1))
-        throw std::invalid_argument("cross_entropy_loss: label_smoothing must be in [0, 1]");
-    const bool smoothing = label_smoothing > 0;
+    const bool smoothing = smooth != nullptr;
     const auto& table = detail::kernels();
     const auto lse_kernel = table.lse_stats[int(logits.dtype)];
     const auto ce_kernel = table.cross_entropy_stats[int(logits.dtype)];
@@ -107,25 +105,22 @@ void cross_entropy_rows(const MatrixView& logits, const std::int64_t* target,
         [&](std::int64_t r, const CrossEntropyStats& s) {
             const std::int64_t t = target[r];
             if (t == ignore_index) {
-                loss[r] = 0;
-                target_weight[r] = 0;
+                nll[r] = target_weight[r] = 0;
+                if (smoothing) smooth[r] = 0;
                 return;
             }
             const double w_t = class_weight ? class_weight[t] : 1.0;
             target_weight[r] = w_t;
             const LseStats& l = s.lse;
             if (l.has_nan || l.rest != l.rest || !std::isfinite(l.max)) {
-                loss[r] = NAN;
+                nll[r] = NAN;
+                if (smoothing) smooth[r] = NAN;
                 return;
             }
             const double log_sum = detail::log_sum_shifted(l);  // LSE - max
-            const double logit_t = detail::value_at(logits, r, t);
-            double value = (1 - label_smoothing) * w_t * ((l.max - logit_t) + log_sum);
-            if (smoothing) {
-                // sum_c w_c (LSE - a_c) = W (LSE - max) - sum_c w_c (a_c - max): both terms >= 0.
-                value += label_smoothing / double(classes) * (s.weight * log_sum - s.shifted);
-            }
-            loss[r] = value;
+            nll[r] = w_t * ((l.max - detail::value_at(logits, r, t)) + log_sum);
+            // sum_c w_c (LSE - a_c) = W (LSE - max) - sum_c w_c (a_c - max): both terms >= 0.
+            if (smoothing) smooth[r] = s.weight * log_sum - s.shifted;
         });
 }
 

@@ -67,7 +67,9 @@ void weighted_row(const MatrixView& x, const MatrixView& b, std::int64_t r, doub
         return;
     }
     if (a_max == kInf) {  // NaN if weights of both signs meet +inf (scipy), else +inf
-        const bool undefined = positive_at_max && negative_at_max;
+        // Also undefined: the other terms overflow too (shift is 0) with the opposite sign.
+        const bool undefined = (positive_at_max && negative_at_max) || s != s ||
+                               (std::isinf(s) && (s > 0) != positive_at_max);
         *lse = undefined ? NAN : kInf;
         *sign = undefined ? NAN : (positive_at_max ? 1.0 : -1.0);
         return;
@@ -95,7 +97,7 @@ void logsumexp_weighted_rows(const MatrixView& x, const MatrixView& b, double* l
     if (x.rows != b.rows || x.cols != b.cols)
         throw std::invalid_argument("logsumexp: weights b must have the shape of a");
     const std::int64_t grab = detail::rows_per_grab(x.cols);
-#pragma omp parallel for schedule(dynamic, grab)
+#pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
     for (std::int64_t r = 0; r < x.rows; ++r) weighted_row(x, b, r, lse + r, sign + r);
 }
 
@@ -126,7 +128,7 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
     };
     if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
         const std::int64_t grab = detail::rows_per_grab(x.cols);
-#pragma omp parallel for schedule(dynamic, grab)
+#pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;
             stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);

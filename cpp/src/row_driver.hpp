@@ -18,6 +18,14 @@ namespace infonative::detail {
 
 constexpr std::int64_t kPieceLength = std::int64_t(1) << 15;
 
+// Below this many elements a call runs on the calling thread: waking a thread pool costs more
+// than the work (milliseconds when the cores are busy with other processes). The pieces and
+// their merge order are the same either way, so the result is too.
+constexpr std::int64_t kParallelMinElements = std::int64_t(1) << 16;
+inline bool worth_parallel(std::int64_t rows, std::int64_t cols) {
+    return rows * cols >= kParallelMinElements;
+}
+
 inline int max_threads() {
 #if defined(_OPENMP)
     return omp_get_max_threads();
@@ -85,7 +93,7 @@ void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge me
     const std::int64_t per_row = pieces_per_row(cols);
     const std::int64_t grab = rows_per_grab(cols);
     if (per_row == 1) {
-#pragma omp parallel for schedule(dynamic, grab)
+#pragma omp parallel for schedule(dynamic, grab) if (worth_parallel(rows, cols))
         for (std::int64_t r = 0; r < rows; ++r) {
             Stats s;
             compute(r, std::int64_t(0), cols, &s);
@@ -95,13 +103,13 @@ void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge me
     }
     std::vector<Stats> partial(std::size_t(rows * per_row));
     const std::int64_t items = rows * per_row;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(rows, cols))
     for (std::int64_t item = 0; item < items; ++item) {
         std::int64_t r = item / per_row, col0 = (item % per_row) * kPieceLength;
         std::int64_t length = cols - col0 < kPieceLength ? cols - col0 : kPieceLength;
         compute(r, col0, length, &partial[std::size_t(item)]);
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(rows, cols))
     for (std::int64_t r = 0; r < rows; ++r) {
         Stats acc = partial[std::size_t(r * per_row)];
         for (std::int64_t p = 1; p < per_row; ++p) merge(acc, partial[std::size_t(r * per_row + p)]);
@@ -114,7 +122,7 @@ template <class Visit> void for_each_piece(std::int64_t rows, std::int64_t cols,
     const std::int64_t per_row = pieces_per_row(cols);
     const std::int64_t items = rows * per_row;
     const std::int64_t grab = per_row == 1 ? rows_per_grab(cols) : 1;
-#pragma omp parallel for schedule(dynamic, grab)
+#pragma omp parallel for schedule(dynamic, grab) if (worth_parallel(rows, cols))
     for (std::int64_t item = 0; item < items; ++item) {
         std::int64_t r = item / per_row, col0 = (item % per_row) * kPieceLength;
         std::int64_t length = cols - col0 < kPieceLength ? cols - col0 : kPieceLength;

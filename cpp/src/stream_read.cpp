@@ -9,7 +9,7 @@ std::uint64_t stream_read(const void* data, std::size_t bytes) {
     const auto* base = static_cast<const unsigned char*>(data);
     const std::int64_t words = std::int64_t(bytes / 8);
     std::uint64_t result = 0;
-#pragma omp parallel for schedule(static) reduction(^ : result)
+#pragma omp parallel for schedule(static) reduction(^ : result) if (words >= (1 << 16))
     for (std::int64_t i = 0; i < words; ++i) {
         std::uint64_t w;
         std::memcpy(&w, base + 8 * i, 8);

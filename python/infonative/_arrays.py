@@ -24,6 +24,8 @@ def as_float_array(a, name: str) -> np.ndarray:
     """numpy array of a dtype the core computes with: float16/32/64 or bfloat16 as given,
     bool and integers as float64 (scipy's promotion); anything else is a TypeError."""
     arr = np.asarray(a)
+    if not arr.dtype.isnative:  # the kernels read native byte order
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     dt = arr.dtype
     if dt.kind == "f":
         if dt.itemsize in (2, 4, 8):

@@ -105,25 +105,38 @@ def cross_entropy_loss(logits, target, weight=None, ignore_index=-100, reduction
                              f"got {w.shape}")
     if target.dtype.kind == "f" or target.dtype.name == "bfloat16":
         losses, denominator = _probability_targets(x2d, target, w, label_smoothing, single)
-    elif target.dtype.kind in "iu":
-        t = target.reshape(1) if single and target.ndim == 0 else target
-        if t.shape != (n_rows,):
-            raise ValueError(f"cross_entropy_loss: target must have shape ({n_rows},), "
-                             f"got {target.shape}")
-        losses, target_weight = _core.cross_entropy_rows(
-            x2d, t.astype(np.int64, copy=False), w, int(ignore_index), label_smoothing)
-        denominator = target_weight.sum()
-    else:
+        return _reduce(losses, denominator, reduction, single, arr.dtype)
+    if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy_loss: target must hold class indices (integers) or "
                         f"probabilities (floats), got dtype {target.dtype}")
+    t = target.reshape(1) if single and target.ndim == 0 else target
+    if t.shape != (n_rows,):
+        raise ValueError(f"cross_entropy_loss: target must have shape ({n_rows},), "
+                         f"got {target.shape}")
+    nll, smooth, target_weight = _core.cross_entropy_rows(
+        x2d, t.astype(np.int64, copy=False), w, int(ignore_index), label_smoothing > 0)
+    # torch composes (1 - eps) * nll_loss + eps / C * smooth_loss, each reduced on its own.
+    share = label_smoothing / n_classes
+    if reduction == "none":
+        losses = (1 - label_smoothing) * nll + (share * smooth if smooth is not None else 0.0)
+        return _reduce(losses, None, reduction, single, arr.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denominator = target_weight.sum() if reduction == "mean" else 1.0
+        value = (1 - label_smoothing) * (nll.sum() / denominator)
+        if smooth is not None:
+            value = value + share * (smooth.sum() / denominator)
+    return arr.dtype.type(value)
+
+
+def _reduce(losses, denominator, reduction, single, dtype):
     if reduction == "none":
         out = losses[0] if single else losses
-        return np.asarray(out).astype(arr.dtype)[()]
+        return np.asarray(out).astype(dtype)[()]
     total = losses.sum()
     if reduction == "sum":
-        return arr.dtype.type(total)
+        return dtype.type(total)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return arr.dtype.type(total / denominator)
+        return dtype.type(total / denominator)
 
 
 def _probability_targets(x2d, target, w, label_smoothing, single):

@@ -13,12 +13,14 @@ void entropy_from_logits_rows(const MatrixView& logits, double* entropy);
 void kl_divergence_from_logits_rows(const MatrixView& p_logits, const MatrixView& q_logits,
                                     double* kl);
 
-// Per-row cross-entropy with class-index targets, torch.nn.functional.cross_entropy semantics:
-// loss[r] = (1 - eps) w_y (LSE - a_y) + (eps / C) sum_c w_c (LSE - a_c), and
-// target_weight[r] = w_y (0 for ignored rows, whose loss is 0). class_weight may be null
-// (all ones). Throws std::invalid_argument if a target is outside [0, C) and != ignore_index.
+// Per-row terms of the cross-entropy with class-index targets, as torch composes them:
+//   nll[r] = w_y (LSE - a_y),  smooth[r] = sum_c w_c (LSE - a_c),  target_weight[r] = w_y,
+// all 0 for rows whose target is ignore_index. The loss with label smoothing eps over C
+// classes is (1 - eps) nll + (eps / C) smooth; torch's "mean" divides each sum by the sum of
+// target_weight. smooth may be null (not computed). class_weight may be null (all ones).
+// Throws std::invalid_argument if a target is outside [0, C) and != ignore_index.
 void cross_entropy_rows(const MatrixView& logits, const std::int64_t* target,
-                        const double* class_weight, std::int64_t ignore_index,
-                        double label_smoothing, double* loss, double* target_weight);
+                        const double* class_weight, std::int64_t ignore_index, double* nll,
+                        double* smooth, double* target_weight);
 
 }  // namespace infonative

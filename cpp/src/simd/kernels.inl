@@ -93,9 +93,10 @@ template <class S> static LseStats special_block_lse(const S* x, std::int64_t n,
 
 // The block's range decides once which exp the inner loop uses (a run-time choice inside the
 // loop would be if-converted into computing both).
-template <bool kFast, class V> static inline V exp_shifted(V d) {
-    if constexpr (kFast) return exp_nonpositive(d);
-    else return exp_full(d);
+template <bool kFast, class S> static inline vec_t<S> exp_shifted(vec_t<S> d) {
+    if constexpr (!kFast) return exp_full(d);
+    else if constexpr (sizeof(S) == 2) return exp_nonpositive_for_half(d);
+    else return exp_nonpositive(d);
 }
 // e * d where e = exp(d); 0 where e == 0 (d = -inf would give NaN), which only the full
 // path can meet.
@@ -141,8 +142,8 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& 
         prefetch_next_block(x + i, 4 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
         V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
-        V e0 = exp_shifted<kFast>(d0), e1 = exp_shifted<kFast>(d1);
-        V e2 = exp_shifted<kFast>(d2), e3 = exp_shifted<kFast>(d3);
+        V e0 = exp_shifted<kFast, S>(d0), e1 = exp_shifted<kFast, S>(d1);
+        V e2 = exp_shifted<kFast, S>(d2), e3 = exp_shifted<kFast, S>(d3);
         lanes.add2(d0, e0, d1, e1);
         other.add2(d2, e2, d3, e3);
     }
@@ -187,7 +188,7 @@ static void entropy_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<
     for (; i + 2 * W <= n; i += 2 * W) {
         prefetch_next_block(x + i, 2 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        V e0 = exp_shifted<kFast>(d0), e1 = exp_shifted<kFast>(d1);
+        V e0 = exp_shifted<kFast, S>(d0), e1 = exp_shifted<kFast, S>(d1);
         lanes.add(d0, e0);
         other.add(d1, e1);
         t += times_shift<kFast>(e0, d0);
@@ -246,11 +247,11 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
         prefetch_next_block(c + i, 2 * W);
         V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
         V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
-        V ea0 = exp_shifted<kFast>(da0), ea1 = exp_shifted<kFast>(da1);
+        V ea0 = exp_shifted<kFast, S>(da0), ea1 = exp_shifted<kFast, S>(da1);
         lanes_p.add(da0, ea0);
         lanes_p.add(da1, ea1);
-        lanes_q.add(dc0, exp_shifted<kFast>(dc0));
-        lanes_q.add(dc1, exp_shifted<kFast>(dc1));
+        lanes_q.add(dc0, exp_shifted<kFast, S>(dc0));
+        lanes_q.add(dc1, exp_shifted<kFast, S>(dc1));
         t += times_shift<kFast>(ea0, da0 - dc0);
         t1 += times_shift<kFast>(ea1, da1 - dc1);
     }
@@ -318,8 +319,8 @@ static void cross_entropy_block_sums(const S* x, const compute_t<S>* w, std::int
     for (; i + 2 * W <= n; i += 2 * W) {
         prefetch_next_block(x + i, 2 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        lanes.add(d0, exp_shifted<kFast>(d0));
-        other.add(d1, exp_shifted<kFast>(d1));
+        lanes.add(d0, exp_shifted<kFast, S>(d0));
+        other.add(d1, exp_shifted<kFast, S>(d1));
         s0 += w ? d0 * load_vec(w + i) : d0;
         s1 += w ? d1 * load_vec(w + i + W) : d1;
     }
@@ -441,8 +442,10 @@ static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double 
     f64v acc{};
     for (std::int64_t i = 0; i < n; i += W) {
         f64v a = load_as_f64(x + i, n - i) * prescale;
-        f64v term = a * log_any(a * scale);
-        acc += a == 0 ? f64v{} : term;  // 0 log 0 = 0; NaN still propagates
+        f64v p = a * scale;
+        f64v term = a * log_any(p);
+        // 0 log 0 = 0, also where p underflows to 0 (as p = pk / total does); NaN propagates.
+        acc += p == 0 ? f64v{} : term;
     }
     return horizontal_sum(acc);
 }

@@ -78,6 +78,24 @@ template <class V> static inline V exp_nonpositive(V x) {
     return bit_cast_vec<V>(bit_cast_vec<I>(exp_poly(r)) + k_bits);
 }
 
+// The fast exp for float16/bfloat16 inputs, whose results are rounded to 11 (8) bits: one-step
+// reduction (2.4e-7) and a degree-5 polynomial (4.1e-7, tools/gen_poly_coeffs.py) keep each
+// term within 7e-7 relative, far inside the 0.02 ulp a correctly rounded half result needs.
+static inline f32v exp_nonpositive_for_half(f32v x) {
+    using K = MathConst<f32v>;
+    f32v t = x * K::log2e + K::shifter;
+    f32v k = t - K::shifter;
+    f32v r = x - k * 0.693147182464599609375f;  // ln2 rounded to float
+    f32v p = splat<f32v>(0.008357199840247631f);
+    p = p * r + 0.04183380305767059f;
+    p = p * r + 0.16666631400585175f;
+    p = p * r + 0.49999749660491943f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    i32v k_bits = bit_cast_vec<i32v>(t) << K::mantissa_bits;
+    return bit_cast_vec<f32v>(bit_cast_vec<i32v>(p) + k_bits);
+}
+
 template <class V> static inline V exp_full(V x) {
     using K = MathConst<V>;
     using I = typename K::I;
