@@ -13,6 +13,7 @@ namespace infonative::detail {
 // accurate form LSE = max + log(count) + log1p(rest / count) of FORMULAS.md.
 struct LseStats {
     double max = -__builtin_inf();  // over non-NaN entries; +inf if any entry is +inf
+    double min = __builtin_inf();   // over non-NaN entries (decides softmax's exp)
     double count = 0;
     double rest = 0;
     bool has_nan = false;
@@ -50,9 +51,10 @@ using KlStatsFn = void (*)(const void* a, const void* c, std::int64_t n, KlStats
 // double for float64), or null for all ones.
 using CrossEntropyStatsFn = void (*)(const void* x, const void* weight, std::int64_t n,
                                      CrossEntropyStats* out);
-// out[i] = (x[i] - max) - log_sum (log-softmax) or its exp (softmax), in x's dtype.
-using SoftmaxApplyFn = void (*)(const void* x, std::int64_t n, double max, double log_sum,
-                                void* out);
+// out[i] = (x[i] - max) - log_sum (log-softmax) or its exp (softmax), in x's dtype; min is
+// the row's minimum (no exp underflows when min - max - log_sum is not too negative).
+using SoftmaxApplyFn = void (*)(const void* x, std::int64_t n, double max, double min,
+                                double log_sum, void* out);
 using SumFn = void (*)(const void* x, std::int64_t n, SumStats* out);
 // With a = pk[i] * prescale: sum over i of a log(a * scale), 0 where pk[i] == 0. The exact
 // power-of-two prescale keeps 1 / total finite for subnormal or huge totals.

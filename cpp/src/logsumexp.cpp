@@ -115,15 +115,16 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
     detail::RowWriter writer(out);
     // scipy's conventions for rows that are not ordinary: NaN anywhere or an all -inf row gives
     // NaN; a +inf gives softmax NaN and log_softmax NaN at the +inf entries, -inf elsewhere.
-    auto shift_of_row = [log_output](const LseStats& s, double* max, double* log_sum) {
-        *log_sum = 0;
-        if (s.has_nan || s.rest != s.rest || s.max == -HUGE_VAL) *max = NAN;
-        else if (s.max == HUGE_VAL) *max = log_output ? HUGE_VAL : NAN;
-        else { *max = s.max; *log_sum = detail::log_sum_shifted(s); }
+    // What the output pass subtracts from each row (max is NaN for rows that give NaN).
+    struct RowShift { double max, min, log_sum; };
+    auto shift_of_row = [log_output](const LseStats& s, RowShift* shift) {
+        *shift = RowShift{s.max, s.min, 0.0};
+        if (s.has_nan || s.rest != s.rest || s.max == -HUGE_VAL) shift->max = NAN;
+        else if (s.max == HUGE_VAL) shift->max = log_output ? HUGE_VAL : NAN;
+        else shift->log_sum = detail::log_sum_shifted(s);
     };
-    auto write_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, double max,
-                           double log_sum) {
-        apply(reader.piece(r, c0, n), n, max, log_sum, writer.piece(r, c0));
+    auto write_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, const RowShift& sh) {
+        apply(reader.piece(r, c0, n), n, sh.max, sh.min, sh.log_sum, writer.piece(r, c0));
         writer.commit(r, c0, n);
     };
     if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
@@ -132,22 +133,22 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;
             stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
-            double max, log_sum;
-            shift_of_row(s, &max, &log_sum);
-            write_piece(r, 0, x.cols, max, log_sum);
+            RowShift shift;
+            shift_of_row(s, &shift);
+            write_piece(r, 0, x.cols, shift);
         }
         return;
     }
-    std::vector<double> max(std::size_t(x.rows)), log_sum(std::size_t(x.rows));  // before the region
+    std::vector<RowShift> shifts(std::size_t(x.rows));  // allocated before the parallel region
     detail::reduce_rows<LseStats>(
         x.rows, x.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, LseStats* s) {
             stats_kernel(reader.piece(r, c0, n), n, s);
         },
         [](LseStats& a, const LseStats& b) { detail::merge_lse(a, b); },
-        [&](std::int64_t r, const LseStats& s) { shift_of_row(s, &max[r], &log_sum[r]); });
+        [&](std::int64_t r, const LseStats& s) { shift_of_row(s, &shifts[std::size_t(r)]); });
     detail::for_each_piece(x.rows, x.cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n) {
-        write_piece(r, c0, n, max[r], log_sum[r]);
+        write_piece(r, c0, n, shifts[std::size_t(r)]);
     });
 }
 

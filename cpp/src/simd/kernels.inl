@@ -81,9 +81,11 @@ template <class S> static Range<compute_t<S>> block_range(const S* x, std::int64
 }
 
 // A block whose maximum is not finite: only NaN and +inf matter for the result.
-template <class S> static LseStats special_block_lse(const S* x, std::int64_t n, double max) {
+template <class S>
+static LseStats special_block_lse(const S* x, std::int64_t n, double max, double min) {
     LseStats s;
     s.max = max;
+    s.min = min;
     for (std::int64_t i = 0; i < n; ++i) {
         double v = load_scalar(x + i);
         if (v != v) s.has_nan = true;
@@ -120,9 +122,10 @@ template <class S> struct LseLanes {
         rest += (at_max0 ? vec_t<S>{} : e0) + (at_max1 ? vec_t<S>{} : e1);
         neg_count += at_max0 + at_max1;
     }
-    inline LseStats finish(double max) const {
+    inline LseStats finish(double max, double min) const {
         LseStats s;
         s.max = max;
+        s.min = min;
         s.rest = horizontal_sum(rest);
         s.count = -horizontal_sum(neg_count);
         return s;
@@ -158,11 +161,11 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& 
 template <class S> static LseStats lse_block(const S* x, std::int64_t n) {
     using C = compute_t<S>;
     Range<C> r = block_range(x, n);
-    if (!(r.max > -C(kInf) && r.max < C(kInf))) return special_block_lse(x, n, r.max);
+    if (!(r.max > -C(kInf) && r.max < C(kInf))) return special_block_lse(x, n, r.max, r.min);
     LseLanes<S> lanes;
     if (r.fast()) lse_block_sums<true>(x, n, splat<vec_t<S>>(r.max), lanes);
     else lse_block_sums<false>(x, n, splat<vec_t<S>>(r.max), lanes);
-    return lanes.finish(r.max);
+    return lanes.finish(r.max, r.min);
 }
 
 template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStats* out) {
@@ -210,7 +213,7 @@ template <class S> static EntropyStats entropy_block(const S* x, std::int64_t n)
     Range<C> r = block_range(x, n);
     EntropyStats out;
     if (!(r.max > -C(kInf) && r.max < C(kInf))) {
-        out.lse = special_block_lse(x, n, r.max);
+        out.lse = special_block_lse(x, n, r.max, r.min);
         return out;
     }
     LseLanes<S> lanes;
@@ -218,7 +221,7 @@ template <class S> static EntropyStats entropy_block(const S* x, std::int64_t n)
     // Entries at -inf have p = 0 and contribute nothing to -sum p log p.
     if (r.fast()) entropy_block_sums<true>(x, n, splat<vec_t<S>>(r.max), lanes, t);
     else entropy_block_sums<false>(x, n, splat<vec_t<S>>(r.max), lanes, t);
-    out.lse = lanes.finish(r.max);
+    out.lse = lanes.finish(r.max, r.min);
     out.t = horizontal_sum(t);
     return out;
 }
@@ -234,13 +237,20 @@ template <class S> static void entropy_stats(const void* xv, std::int64_t n, Ent
 }
 
 // ---- KL from two logit rows ----------------------------------------------------------------
+// Double-width accumulators for sums whose terms cancel (KL's t): each float lane's product is
+// widened before it is added.
+typedef double wide_f64 __attribute__((vector_size(2 * kVectorBytes)));
+static inline wide_f64 widen(f32v v) { return __builtin_convertvector(v, wide_f64); }
+static inline f64v widen(f64v v) { return v; }
+template <class S> using wide_t = decltype(widen(vec_t<S>{}));
+
 template <bool kFast, class S>
 static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, vec_t<S> mc,
-                          LseLanes<S>& lanes_p, LseLanes<S>& lanes_q, vec_t<S>& t) {
+                          LseLanes<S>& lanes_p, LseLanes<S>& lanes_q, wide_t<S>& t) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    V t1{};
+    wide_t<S> t1{};
     std::int64_t i = 0;
     for (; i + 2 * W <= n; i += 2 * W) {
         prefetch_next_block(a + i, 2 * W);
@@ -252,8 +262,8 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
         lanes_p.add(da1, ea1);
         lanes_q.add(dc0, exp_shifted<kFast, S>(dc0));
         lanes_q.add(dc1, exp_shifted<kFast, S>(dc1));
-        t += times_shift<kFast>(ea0, da0 - dc0);
-        t1 += times_shift<kFast>(ea1, da1 - dc1);
+        t += widen(times_shift<kFast>(ea0, da0 - dc0));
+        t1 += widen(times_shift<kFast>(ea1, da1 - dc1));
     }
     for (; i < n; i += W) {
         bool whole = i + W <= n;
@@ -262,7 +272,7 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
         V ea = exp_full(da);
         lanes_p.add(da, ea);
         lanes_q.add(dc, exp_full(dc));
-        t += times_shift<false>(ea, da - dc);
+        t += widen(times_shift<false>(ea, da - dc));
     }
     t += t1;
 }
@@ -282,14 +292,14 @@ template <class S> static KlStats kl_block(const S* a, const S* c, std::int64_t 
         return out;
     }
     LseLanes<S> lanes_p, lanes_q;
-    vec_t<S> t{};
+    wide_t<S> t{};
     const vec_t<S> ma = splat<vec_t<S>>(ra.max), mc = splat<vec_t<S>>(rc.max);
     if (ra.fast() && rc.fast())
         kl_block_sums<true>(a, c, n, ma, mc, lanes_p, lanes_q, t);
     else
         kl_block_sums<false>(a, c, n, ma, mc, lanes_p, lanes_q, t);
-    out.p = lanes_p.finish(ra.max);
-    out.q = lanes_q.finish(rc.max);
+    out.p = lanes_p.finish(ra.max, ra.min);
+    out.q = lanes_q.finish(rc.max, rc.min);
     out.t = horizontal_sum(t);
     return out;
 }
@@ -352,7 +362,7 @@ static CrossEntropyStats cross_entropy_block(const S* x, const compute_t<S>* w, 
     }
     out.weight = weight;
     if (!(r.max > -C(kInf) && r.max < C(kInf))) {
-        out.lse = special_block_lse(x, n, r.max);
+        out.lse = special_block_lse(x, n, r.max, r.min);
         out.shifted = r.max == -C(kInf) ? -kInf : 0;
         return out;
     }
@@ -360,7 +370,7 @@ static CrossEntropyStats cross_entropy_block(const S* x, const compute_t<S>* w, 
     V shifted{};
     if (r.fast()) cross_entropy_block_sums<true>(x, w, n, splat<V>(r.max), lanes, shifted);
     else cross_entropy_block_sums<false>(x, w, n, splat<V>(r.max), lanes, shifted);
-    out.lse = lanes.finish(r.max);
+    out.lse = lanes.finish(r.max, r.min);
     out.shifted = horizontal_sum(shifted);
     return out;
 }
@@ -379,23 +389,37 @@ static void cross_entropy_stats(const void* xv, const void* wv, std::int64_t n,
 }
 
 // ---- softmax and log-softmax outputs -------------------------------------------------------
-template <class S, bool kExp>
-static void softmax_apply(const void* xv, std::int64_t n, double max, double log_sum, void* ov) {
+template <bool kExp, bool kFast, class S>
+static void softmax_apply_loop(const S* x, std::int64_t n, vec_t<S> m, vec_t<S> l, S* out) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    const S* x = static_cast<const S*>(xv);
-    S* out = static_cast<S*>(ov);
-    const V m = splat<V>(C(max)), l = splat<V>(C(log_sum));
     std::int64_t i = 0;
     for (; i + W <= n; i += W) {
         V y = (load_vec(x + i) - m) - l;
-        store_vec(out + i, kExp ? exp_full(y) : y);
+        if constexpr (kExp) y = exp_shifted<kFast, S>(y);
+        store_vec(out + i, y);
     }
     if (i < n) {
         V y = (load_partial(x + i, n - i, C(0)) - m) - l;
-        store_partial(out + i, n - i, kExp ? exp_full(y) : y);
+        if constexpr (kExp) y = exp_full(y);
+        store_partial(out + i, n - i, y);
     }
+}
+
+template <class S, bool kExp>
+static void softmax_apply(const void* xv, std::int64_t n, double max, double min, double log_sum,
+                          void* ov) {
+    using V = vec_t<S>;
+    using C = compute_t<S>;
+    const S* x = static_cast<const S*>(xv);
+    S* out = static_cast<S*>(ov);
+    const V m = splat<V>(C(max)), l = splat<V>(C(log_sum));
+    // Every argument (x - max) - log_sum lies in [min - max - log_sum, 0]: if that range keeps
+    // 2^k normal (and max is an ordinary number), the fast exp is exact enough everywhere.
+    const bool fast = max == max && min - max - log_sum >= double(kExpFastFloor<C>) + 1;
+    if (fast) softmax_apply_loop<kExp, true>(x, n, m, l, out);
+    else softmax_apply_loop<kExp, false>(x, n, m, l, out);
 }
 
 // ---- distributions (computed in double for every input type) -------------------------------

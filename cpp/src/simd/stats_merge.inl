@@ -6,6 +6,7 @@
 static inline void merge_lse(LseStats& a, const LseStats& b, double* rescale_a = nullptr,
                              double* rescale_b = nullptr) {
     a.has_nan = a.has_nan || b.has_nan;
+    a.min = b.min < a.min ? b.min : a.min;
     double scale_a = 1, scale_b = 1;
     if (b.max > a.max) {
         scale_a = (a.max == -__builtin_inf() || b.max == __builtin_inf()) ? 0.0
