@@ -285,4 +285,10 @@ def test_property_matches_scipy(data):
             sub = (qn > 0) & (qn < np.finfo(np.float64).tiny) & (pn > 0)
             slack = np.where(sub, pn * 5e-324 / np.where(sub, qn, 1.0), 0.0)
             atol += 2 * float(np.nanmax(np.sum(slack, axis=ax), initial=0.0))
+            # scipy's normalisation can underflow a positive entry to exactly 0 (2.5e-324 -> 0),
+            # turning a finite KL into inf or an infinite one into a finite value; the exact
+            # answer differs there, so such slices are not compared with scipy
+            underflow = np.any(((pn == 0) & (pk > 0)) | ((qn == 0) & (qk > 0)), axis=ax)
+        keep = ~np.broadcast_to(underflow, np.shape(exp))
+        got, exp = np.asarray(got)[keep], np.asarray(exp)[keep]
     assert_close(got, exp, rtol=1e-12, atol=atol)

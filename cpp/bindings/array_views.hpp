@@ -48,4 +48,27 @@ inline MutableMatrixView mutable_matrix_view(py::array& a, const char* name) {
 // A new float64 vector with one entry per row.
 inline py::array_t<double> per_row(std::int64_t rows) { return py::array_t<double>(rows); }
 
+// The common binding shapes: one or two matrices in, one float64 per row out, the GIL
+// released while kernel(views..., out) runs.
+template <class Kernel>
+py::array_t<double> rowwise(const char* name, Kernel kernel, const py::array& x) {
+    const MatrixView view = matrix_view(x, name);
+    auto out = per_row(view.rows);
+    double* result = out.mutable_data();
+    py::gil_scoped_release release;
+    kernel(view, result);
+    return out;
+}
+
+template <class Kernel>
+py::array_t<double> rowwise(const char* name, Kernel kernel, const py::array& x,
+                            const py::array& y) {
+    const MatrixView first = matrix_view(x, name), second = matrix_view(y, name);
+    auto out = per_row(first.rows);
+    double* result = out.mutable_data();
+    py::gil_scoped_release release;
+    kernel(first, second, result);
+    return out;
+}
+
 }  // namespace infonative::bindings

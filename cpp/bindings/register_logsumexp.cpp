@@ -14,14 +14,8 @@
 namespace infonative::bindings {
 
 void register_logsumexp(py::module_& m) {
-    m.def("logsumexp_rows", [](const py::array& x) {
-        const MatrixView view = matrix_view(x, "logsumexp");
-        auto out = per_row(view.rows);
-        double* result = out.mutable_data();
-        py::gil_scoped_release release;
-        logsumexp_rows(view, result);
-        return out;
-    });
+    m.def("logsumexp_rows",
+          [](const py::array& x) { return rowwise("logsumexp", logsumexp_rows, x); });
     m.def("logsumexp_weighted_rows", [](const py::array& x, const py::array& b) {
         const MatrixView view = matrix_view(x, "logsumexp");
         const MatrixView weights = matrix_view(b, "logsumexp weights");
@@ -46,21 +40,10 @@ void register_logsumexp(py::module_& m) {
         log_softmax_rows(in, result);
     });
     m.def("entropy_from_logits_rows", [](const py::array& x) {
-        const MatrixView view = matrix_view(x, "entropy_from_logits");
-        auto out = per_row(view.rows);
-        double* result = out.mutable_data();
-        py::gil_scoped_release release;
-        entropy_from_logits_rows(view, result);
-        return out;
+        return rowwise("entropy_from_logits", entropy_from_logits_rows, x);
     });
     m.def("kl_divergence_from_logits_rows", [](const py::array& p, const py::array& q) {
-        const MatrixView pv = matrix_view(p, "kl_divergence_from_logits");
-        const MatrixView qv = matrix_view(q, "kl_divergence_from_logits");
-        auto out = per_row(pv.rows);
-        double* result = out.mutable_data();
-        py::gil_scoped_release release;
-        kl_divergence_from_logits_rows(pv, qv, result);
-        return out;
+        return rowwise("kl_divergence_from_logits", kl_divergence_from_logits_rows, p, q);
     });
     m.def(
         "cross_entropy_rows",
