@@ -191,3 +191,14 @@ def test_unknown_keyword_is_a_type_error():
         inf.logsumexp(GOOD, axes=1)
     with pytest.raises(TypeError):
         inf.entropy_from_logits(GOOD, dim=1)
+
+
+@pytest.mark.parametrize("n", [0, -1, -8])
+def test_set_num_threads_rejects_non_positive(n):
+    before = inf.get_num_threads()
+    try:
+        with pytest.raises(ValueError):
+            inf.set_num_threads(n)
+        assert inf.get_num_threads() == before
+    finally:
+        inf.set_num_threads(before)

@@ -174,3 +174,34 @@ def test_property_matches_scipy(data):
     assert got.dtype == F64
     np.testing.assert_array_equal(np.isnan(got), np.isnan(_ref_soft(x, axis)))
     assert_prob_close(got, _ref_log(x, axis), F64)
+
+
+def _ulp_err_vs_mpmath(got, x, dtype):
+    """Error of softmax([0, -x])[1] in ulps of the dtype (subnormal spacing below tiny)."""
+    mpmath.mp.dps = 40
+    xx = mpmath.mpf(float(x))
+    t = mpmath.exp(-xx) / (1 + mpmath.exp(-xx))
+    tf = float(np.asarray(float(t)).astype(dtype))
+    spacing = float(np.spacing(np.asarray(tf, dtype=dtype)))
+    return abs(float(got) - float(t)) / spacing
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [(np.float64, 700.0, 745.3), (np.float32, 80.0, 104.0)],
+                         ids=["float64", "float32"])
+def test_softmax_across_the_underflow_boundary(dtype, lo, hi):
+    # probabilities that are normal, subnormal and 0: within an ulp of the exact value
+    xs = np.linspace(lo, hi, 157).astype(dtype)
+    rows = np.zeros((xs.size, 3), dtype=dtype)
+    rows[:, 1] = -xs
+    rows[:, 2] = -np.inf
+    got = inf.softmax(rows, axis=1)
+    assert np.all(got[:, 2] == 0)
+    errs = [_ulp_err_vs_mpmath(g, x, dtype) for g, x in zip(got[:, 1], xs)]
+    assert max(errs) <= 1.0, max(errs)
+    # a whole row mixing all regimes at once (the row minimum decides the fast path)
+    row = np.concatenate([[0.0], -xs]).astype(dtype)
+    got = inf.softmax(row)
+    ref = inf.softmax(rows, axis=1)[:, 1]
+    # the normaliser is 1 + (tiny terms): identical to the 2-element rows up to one rounding
+    np.testing.assert_allclose(got[1:], ref, rtol=2 * np.finfo(dtype).eps,
+                               atol=float(np.finfo(dtype).smallest_subnormal))

@@ -198,3 +198,19 @@ def test_concurrent_python_threads_match_serial(restore_threads):
                 _same_bits(x, y)
         else:
             _same_bits(serial[n], r)
+
+
+@pytest.mark.parametrize("n", [65_535, 65_536, 65_537, 131_073, 2 ** 17 * 3 + 1])
+def test_bitwise_identical_near_the_parallel_threshold(n, restore_threads):
+    rng = np.random.default_rng(902)
+    v = rng.standard_normal(n) * 5
+    m = rng.standard_normal((3, n // 3 + 1)) * 5
+
+    def run():
+        return (inf.logsumexp(v), inf.log_softmax(v), inf.entropy_from_logits(m),
+                inf.entropy(np.abs(v)), inf.logsumexp(m, axis=1))
+
+    results = _run_with_threads(run)
+    for r in results[1:]:
+        for x, y in zip(results[0], r):
+            _same_bits(x, y)
