@@ -188,14 +188,16 @@ static void entropy_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<
     LseLanes<S> other;
     V t1{};
     std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        prefetch_next_block(x + i, 2 * W);
+    for (; i + 4 * W <= n; i += 4 * W) {  // four exp chains per step, as in lse_block_sums
+        prefetch_next_block(x + i, 4 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
+        V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
         V e0 = exp_shifted<kFast, S>(d0), e1 = exp_shifted<kFast, S>(d1);
-        lanes.add(d0, e0);
-        other.add(d1, e1);
-        t += times_shift<kFast>(e0, d0);
-        t1 += times_shift<kFast>(e1, d1);
+        V e2 = exp_shifted<kFast, S>(d2), e3 = exp_shifted<kFast, S>(d3);
+        lanes.add2(d0, e0, d1, e1);
+        other.add2(d2, e2, d3, e3);
+        t += times_shift<kFast>(e0, d0) + times_shift<kFast>(e1, d1);
+        t1 += times_shift<kFast>(e2, d2) + times_shift<kFast>(e3, d3);
     }
     for (; i < n; i += W) {
         V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
@@ -326,13 +328,19 @@ static void cross_entropy_block_sums(const S* x, const compute_t<S>* w, std::int
     LseLanes<S> other;
     V s1{};
     std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        prefetch_next_block(x + i, 2 * W);
+    for (; i + 4 * W <= n; i += 4 * W) {  // four exp chains per step, as in lse_block_sums
+        prefetch_next_block(x + i, 4 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        lanes.add(d0, exp_shifted<kFast, S>(d0));
-        other.add(d1, exp_shifted<kFast, S>(d1));
-        s0 += w ? d0 * load_vec(w + i) : d0;
-        s1 += w ? d1 * load_vec(w + i + W) : d1;
+        V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
+        lanes.add2(d0, exp_shifted<kFast, S>(d0), d1, exp_shifted<kFast, S>(d1));
+        other.add2(d2, exp_shifted<kFast, S>(d2), d3, exp_shifted<kFast, S>(d3));
+        if (w) {
+            s0 += d0 * load_vec(w + i) + d1 * load_vec(w + i + W);
+            s1 += d2 * load_vec(w + i + 2 * W) + d3 * load_vec(w + i + 3 * W);
+        } else {
+            s0 += d0 + d1;
+            s1 += d2 + d3;
+        }
     }
     for (; i < n; i += W) {
         std::int64_t valid = n - i < W ? n - i : W;
