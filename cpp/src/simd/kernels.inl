@@ -467,10 +467,12 @@ template <class S> static void sum_kernel(const void* xv, std::int64_t n, SumSta
     out->negative = horizontal_sum(negative) != 0;
 }
 
+// The careful versions handle every input lane by lane where needed; the fast ones assume
+// ordinary values and report whether a row needs the careful pass instead (rare: zeros in q,
+// subnormals, ratios beyond the double range, NaN).
 template <class S>
-static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double scale) {
+static double xlogx_sum_careful(const S* x, std::int64_t n, double prescale, double scale) {
     constexpr int W = kWidth<double>;
-    const S* x = static_cast<const S*>(xv);
     f64v acc{};
     for (std::int64_t i = 0; i < n; i += W) {
         f64v a = load_as_f64(x + i, n - i) * prescale;
@@ -483,11 +485,25 @@ static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double 
 }
 
 template <class S>
-static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double p_prescale,
-                        double q_prescale, double scale) {
+static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double scale) {
     constexpr int W = kWidth<double>;
-    const S* p = static_cast<const S*>(pv);
-    const S* q = static_cast<const S*>(qv);
+    const S* x = static_cast<const S*>(xv);
+    f64v acc{};
+    i64v unusual{};
+    for (std::int64_t i = 0; i < n; i += W) {
+        f64v a = load_as_f64(x + i, n - i) * prescale;
+        f64v p = a * scale;
+        unusual |= log_unusual(p) & (p != 0);  // exact zeros are fine: they contribute 0
+        acc += p == 0 ? f64v{} : a * log_ordinary(p);
+    }
+    if (horizontal_sum(unusual) != 0) return xlogx_sum_careful(x, n, prescale, scale);
+    return horizontal_sum(acc);
+}
+
+template <class S>
+static double xlogy_sum_careful(const S* p, const S* q, std::int64_t n, double p_prescale,
+                                double q_prescale, double scale) {
+    constexpr int W = kWidth<double>;
     f64v acc{};
     for (std::int64_t i = 0; i < n; i += W) {
         f64v a = load_as_f64(p + i, n - i) * p_prescale;
@@ -495,15 +511,34 @@ static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double p
         f64v ratio = a / b * scale;
         f64v log_ratio = log_any(ratio);
         // Where p / q leaves the double range but both are positive and finite, the log is
-        // still finite: take it as a difference of logs (rare; lane by lane).
+        // still finite: take it as a difference of logs.
         i64v out_of_range = ((ratio == 0) | (ratio == __builtin_inf())) & (a > 0) & (b > 0) &
                             (a < __builtin_inf()) & (b < __builtin_inf());
         for (int k = 0; k < W; ++k)
             if (out_of_range[k]) log_ratio[k] = log(a[k]) - log(b[k]) + log(scale);
-        f64v term = a * log_ratio;
         // scipy's rel_entr: 0 where p == 0 (unless q is NaN), +inf where p > 0 and q == 0.
-        acc += ((a == 0) & (b == b)) ? f64v{} : term;
+        acc += ((a == 0) & (b == b)) ? f64v{} : a * log_ratio;
     }
+    return horizontal_sum(acc);
+}
+
+template <class S>
+static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double p_prescale,
+                        double q_prescale, double scale) {
+    constexpr int W = kWidth<double>;
+    const S* p = static_cast<const S*>(pv);
+    const S* q = static_cast<const S*>(qv);
+    f64v acc{};
+    i64v unusual{};
+    for (std::int64_t i = 0; i < n; i += W) {
+        f64v a = load_as_f64(p + i, n - i) * p_prescale;
+        f64v b = load_as_f64(q + i, n - i) * q_prescale;
+        f64v ratio = a / b * scale;
+        unusual |= (log_unusual(ratio) & (a != 0)) | (b != b);
+        acc += a == 0 ? f64v{} : a * log_ordinary(ratio);
+    }
+    if (horizontal_sum(unusual) != 0)
+        return xlogy_sum_careful(p, q, n, p_prescale, q_prescale, scale);
     return horizontal_sum(acc);
 }
 

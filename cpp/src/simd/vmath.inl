@@ -156,6 +156,25 @@ static inline f64v int_to_float(i64v i) {
     return bit_cast_vec<f64v>(i + bit_cast_vec<i64v>(magic)) - magic;
 }
 
+// log for positive, finite, normal x only (garbage otherwise: callers check).
+template <class V> static inline V log_ordinary(V x) {
+    using K = LogConst<V>;
+    using I = typename K::I;
+    constexpr int mbits = MathConst<V>::mantissa_bits;
+    I shifted = bit_cast_vec<I>(x) - K::sqrt_half_bits;
+    V e = int_to_float(shifted >> mbits);
+    V m = bit_cast_vec<V>((shifted & K::mantissa_mask) + K::sqrt_half_bits);
+    V f = (m - 1) / (m + 1);
+    V u = f * f;
+    V log_m = 2 * f + 2 * f * u * log_poly(u);
+    return e * K::ln2_hi + (e * K::ln2_lo + log_m);
+}
+
+// Whether x is outside the domain of log_ordinary (zero, subnormal, inf, NaN, negative).
+template <class V> static inline auto log_unusual(V x) {
+    return !((x >= LogConst<V>::min_normal) & (x < __builtin_inf()));
+}
+
 template <class V> static inline V log_any(V x) {
     using K = LogConst<V>;
     using I = typename K::I;
