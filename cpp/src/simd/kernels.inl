@@ -359,7 +359,6 @@ template <class S>
 static CrossEntropyStats cross_entropy_block(const S* x, const compute_t<S>* w, std::int64_t n) {
     using V = vec_t<S>;
     using C = compute_t<S>;
-    constexpr int W = kWidth<S>;
     CrossEntropyStats out;
     Range<C> r = block_range(x, n);
     double weight = 0;
