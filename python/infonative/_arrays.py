@@ -61,7 +61,9 @@ def rows_view(arr: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, Tuple
     """(rows, cols) view of arr with `axes` flattened along the columns, and the shape of the
     kept axes. numpy makes a copy only where no single-strided view exists."""
     ndim = arr.ndim
-    moved = np.moveaxis(arr, axes, tuple(range(ndim - len(axes), ndim)))
+    trailing = tuple(range(ndim - len(axes), ndim))
+    # The common case (axis=-1 or None) needs no axis move, and moveaxis costs microseconds.
+    moved = arr if axes == trailing else np.moveaxis(arr, axes, trailing)
     kept_shape = moved.shape[: ndim - len(axes)]
     rows = math.prod(kept_shape)
     cols = math.prod(moved.shape[ndim - len(axes):])
@@ -75,7 +77,7 @@ def output_like(arr: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, np.
     out = np.empty(arr.shape, dtype=arr.dtype)
     ndim = arr.ndim
     destination = tuple(range(ndim - len(axes), ndim))
-    moved = np.moveaxis(out, axes, destination)
+    moved = out if axes == destination else np.moveaxis(out, axes, destination)
     rows = math.prod(moved.shape[: ndim - len(axes)])
     cols = math.prod(moved.shape[ndim - len(axes):])
     view = moved.reshape(rows, cols)

@@ -53,7 +53,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     x2d, kept = rows_view(arr, axes)
     if b is None:
         lse = _core.logsumexp_rows(x2d)
-        sign = np.where(np.isnan(lse), np.nan, np.where(lse == -np.inf, 0.0, 1.0))
+        sign = None
+        if return_sign:  # scipy: 1, except 0 for -inf (an empty sum) and NaN for NaN
+            sign = np.where(np.isnan(lse), np.nan, np.where(lse == -np.inf, 0.0, 1.0))
     else:
         b2d, _ = rows_view(weights, axes)
         lse, sign = _core.logsumexp_weighted_rows(x2d, b2d)
