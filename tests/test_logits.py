@@ -176,7 +176,7 @@ def test_float32_dominant_logit_relative_accuracy(row):
     truth = _mp_entropy(a.astype(np.float64))
     got = inf.entropy_from_logits(a)
     assert got.dtype == np.float32
-    assert float(got) == pytest.approx(truth, rel=8 * np.finfo(np.float32).eps)
+    assert float(got) == pytest.approx(truth, rel=8 * float(np.finfo(np.float32).eps))
     mpmath.mp.dps = 50
     r = [mpmath.mpf(float(v)) for v in a]
     lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in r))
