@@ -252,20 +252,25 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    wide_t<S> t1{};
+    // t's terms cancel: sum short runs in the compute type, then add each run in double.
+    constexpr std::int64_t kRun = 16 * 2 * W;
+    const std::int64_t steps_end = n / (2 * W) * (2 * W);  // whole two-vector steps
     std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        prefetch_next_block(a + i, 2 * W);
-        prefetch_next_block(c + i, 2 * W);
-        V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
-        V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
-        V ea0 = exp_shifted<kFast, S>(da0), ea1 = exp_shifted<kFast, S>(da1);
-        lanes_p.add(da0, ea0);
-        lanes_p.add(da1, ea1);
-        lanes_q.add(dc0, exp_shifted<kFast, S>(dc0));
-        lanes_q.add(dc1, exp_shifted<kFast, S>(dc1));
-        t += widen(times_shift<kFast>(ea0, da0 - dc0));
-        t1 += widen(times_shift<kFast>(ea1, da1 - dc1));
+    while (i < steps_end) {
+        const std::int64_t run_end = i + kRun < steps_end ? i + kRun : steps_end;
+        V t0{}, t1{};
+        for (; i < run_end; i += 2 * W) {
+            prefetch_next_block(a + i, 2 * W);
+            prefetch_next_block(c + i, 2 * W);
+            V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
+            V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
+            V ea0 = exp_shifted<kFast, S>(da0), ea1 = exp_shifted<kFast, S>(da1);
+            lanes_p.add2(da0, ea0, da1, ea1);
+            lanes_q.add2(dc0, exp_shifted<kFast, S>(dc0), dc1, exp_shifted<kFast, S>(dc1));
+            t0 += times_shift<kFast>(ea0, da0 - dc0);
+            t1 += times_shift<kFast>(ea1, da1 - dc1);
+        }
+        t += widen(t0 + t1);
     }
     for (; i < n; i += W) {
         bool whole = i + W <= n;
@@ -276,7 +281,6 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
         lanes_q.add(dc, exp_full(dc));
         t += widen(times_shift<false>(ea, da - dc));
     }
-    t += t1;
 }
 
 template <class S> static KlStats kl_block(const S* a, const S* c, std::int64_t n) {
