@@ -59,22 +59,31 @@ template <class RowFn> bool for_short_rows(const MatrixView& x, RowFn row_fn) {
     return true;
 }
 
-double entropy_of_row(const void* row, std::int64_t n, double total, const detail::KernelTable& k,
-                      DType dtype) {
-    if (n == 0) return 0;  // an empty sum, as scipy
-    if (!usable_total(total)) return NAN;
+// The arithmetic of one row, shared by the short-row and long-row paths: a piece's kernel sum
+// (with both totals prescaled, see prescale_for) and the row's result from the summed pieces.
+// A zero, infinite or NaN total makes p = pk / total NaN somewhere, as in scipy.
+double entropy_piece(const detail::KernelTable& k, DType dtype, const void* row, std::int64_t n,
+                     double total) {
+    if (!usable_total(total)) return 0;
     const double prescale = prescale_for(total);
-    return -k.xlogx_sum[int(dtype)](row, n, prescale, 1 / (total * prescale)) /
-           (total * prescale);
+    return k.xlogx_sum[int(dtype)](row, n, prescale, 1 / (total * prescale));
 }
 
-double divergence_of_row(const void* p, const void* q, std::int64_t n, double p_total,
-                         double q_total, const detail::KernelTable& k, DType dtype) {
-    if (n == 0) return 0;
-    if (!usable_total(p_total) || !usable_total(q_total)) return NAN;
+double entropy_finish(double total, double sum) {
+    return usable_total(total) ? -sum / (total * prescale_for(total)) : NAN;
+}
+
+// p log(p / q) with p = pk / P, q = qk / Q is pk/P log(pk / qk * Q / P).
+double divergence_piece(const detail::KernelTable& k, DType dtype, const void* p, const void* q,
+                        std::int64_t n, double p_total, double q_total) {
+    if (!usable_total(p_total) || !usable_total(q_total)) return 0;
     const double p_pre = prescale_for(p_total), q_pre = prescale_for(q_total);
-    return k.xlogy_sum[int(dtype)](p, q, n, p_pre, q_pre, (q_total * q_pre) / (p_total * p_pre)) /
-           (p_total * p_pre);
+    return k.xlogy_sum[int(dtype)](p, q, n, p_pre, q_pre, (q_total * q_pre) / (p_total * p_pre));
+}
+
+double divergence_finish(double p_total, double q_total, double sum) {
+    if (!usable_total(p_total) || !usable_total(q_total)) return NAN;
+    return sum / (p_total * prescale_for(p_total));
 }
 
 }  // namespace
@@ -90,7 +99,8 @@ void entropy_rows(const MatrixView& pk, double* entropy) {
             SumStats s;
             table.sum[int(pk.dtype)](row, pk.cols, &s);
             if (s.negative) negative.store(true, std::memory_order_relaxed);
-            else entropy[r] = entropy_of_row(row, pk.cols, s.sum, table, pk.dtype);
+            else if (pk.cols == 0) entropy[r] = 0;  // an empty sum, as scipy
+            else entropy[r] = entropy_finish(s.sum, entropy_piece(table, pk.dtype, row, pk.cols, s.sum));
         });
         if (negative) throw std::invalid_argument("entropy: pk contains negative values");
         if (done) return;
@@ -99,21 +109,14 @@ void entropy_rows(const MatrixView& pk, double* entropy) {
     bool negative = false;
     const std::vector<double> totals = row_sums(pk, reader, &negative);
     if (negative) throw std::invalid_argument("entropy: pk contains negative values");
-    const auto kernel = detail::kernels().xlogx_sum[int(pk.dtype)];
     detail::reduce_rows<double>(
         pk.rows, pk.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, double* out) {
-            const double total = totals[std::size_t(r)];
-            const double prescale = prescale_for(total);
-            *out = usable_total(total)
-                       ? kernel(reader.piece(r, c0, n), n, prescale, 1 / (total * prescale))
-                       : 0.0;
+            *out = entropy_piece(table, pk.dtype, reader.piece(r, c0, n), n, totals[std::size_t(r)]);
         },
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
-            // A zero, infinite or NaN total makes p = pk / total NaN somewhere, as in scipy.
-            const double total = totals[std::size_t(r)];
-            entropy[r] = usable_total(total) ? -sum / (total * prescale_for(total)) : NAN;
+            entropy[r] = entropy_finish(totals[std::size_t(r)], sum);
         });
 }
 
@@ -133,7 +136,9 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
             table.sum[int(pk.dtype)](q, pk.cols, &sq);
             if (sp.negative) p_negative.store(true, std::memory_order_relaxed);
             if (sq.negative) q_negative.store(true, std::memory_order_relaxed);
-            divergence[r] = divergence_of_row(p, q, pk.cols, sp.sum, sq.sum, table, pk.dtype);
+            divergence[r] = pk.cols == 0 ? 0.0  // an empty sum, as scipy
+                : divergence_finish(sp.sum, sq.sum,
+                                    divergence_piece(table, pk.dtype, p, q, pk.cols, sp.sum, sq.sum));
         });
         if (p_negative) throw std::invalid_argument("entropy: pk contains negative values");
         if (q_negative) throw std::invalid_argument("entropy: qk contains negative values");
@@ -145,25 +150,16 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
     const std::vector<double> q_totals = row_sums(qk, q_reader, &q_negative);
     if (p_negative) throw std::invalid_argument("entropy: pk contains negative values");
     if (q_negative) throw std::invalid_argument("entropy: qk contains negative values");
-    const auto kernel = detail::kernels().xlogy_sum[int(pk.dtype)];
-    auto usable = [&](std::int64_t r) {
-        return usable_total(p_totals[std::size_t(r)]) && usable_total(q_totals[std::size_t(r)]);
-    };
     detail::reduce_rows<double>(
         pk.rows, pk.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, double* out) {
-            // p log(p / q) with p = pk / P, q = qk / Q is pk/P log(pk / qk * Q / P); both
-            // sides prescaled by exact powers of two so no total over- or underflows.
-            const double p_total = p_totals[std::size_t(r)], q_total = q_totals[std::size_t(r)];
-            const double p_pre = prescale_for(p_total), q_pre = prescale_for(q_total);
-            *out = usable(r) ? kernel(p_reader.piece(r, c0, n), q_reader.piece(r, c0, n), n, p_pre,
-                                      q_pre, (q_total * q_pre) / (p_total * p_pre))
-                             : 0.0;
+            *out = divergence_piece(table, pk.dtype, p_reader.piece(r, c0, n),
+                                    q_reader.piece(r, c0, n), n, p_totals[std::size_t(r)],
+                                    q_totals[std::size_t(r)]);
         },
         [](double& a, const double& b) { a += b; },
         [&](std::int64_t r, const double& sum) {
-            const double p_total = p_totals[std::size_t(r)];
-            divergence[r] = usable(r) ? sum / (p_total * prescale_for(p_total)) : NAN;
+            divergence[r] = divergence_finish(p_totals[std::size_t(r)], q_totals[std::size_t(r)], sum);
         });
 }
 
