@@ -205,3 +205,39 @@ def test_softmax_across_the_underflow_boundary(dtype, lo, hi):
     # the normaliser is 1 + (tiny terms): identical to the 2-element rows up to one rounding
     np.testing.assert_allclose(got[1:], ref, rtol=2 * np.finfo(dtype).eps,
                                atol=float(np.finfo(dtype).smallest_subnormal))
+
+
+# softmax of float32/float64 stores exp(x - block max) per 16 KiB block, then scales each block
+# by exp(block max - row max - log sum): blocks far below the row max must still be accurate.
+@pytest.mark.parametrize("dtype,offsets", [
+    (np.float32, [0.0, -60.0, -95.0, -101.0, -200.0]),
+    (np.float64, [0.0, -300.0, -700.0, -735.0, -800.0]),
+], ids=["float32", "float64"])
+def test_softmax_blocks_far_below_the_row_max(dtype, offsets):
+    rng = np.random.default_rng(206)
+    block = 16384 // np.dtype(dtype).itemsize
+    parts = [off + rng.standard_normal(block + 37) for off in offsets]  # straddle blocks
+    x = np.concatenate(parts).astype(dtype)
+    got = inf.softmax(x)
+    # entries of log-probability l are accurate to about eps (|l| + 2) relative, underflow aside
+    assert_prob_close(got, _ref_log(x, None), dtype)
+    assert np.count_nonzero(got) > block  # the far blocks are not all flushed to zero
+
+
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf], ids=str)
+def test_softmax_special_value_in_a_later_piece(special):
+    # rows longer than a piece (32768 columns) are computed piece by piece in parallel
+    rng = np.random.default_rng(207)
+    x = rng.standard_normal((2, 70_001))
+    x[0, 50_000] = special
+    x[1, 40_000:45_000] = -np.inf  # a whole block of -inf in an ordinary row
+    for dtype in WIDE_DTYPES:
+        xd = x.astype(dtype)
+        got = inf.softmax(xd, axis=1)
+        ref = _ref_soft(xd, 1)
+        if special == -np.inf:
+            assert_prob_close(got, _ref_log(xd, 1), dtype)
+        else:
+            assert_close(got[0], ref[0], rtol=0)  # all NaN, as scipy
+        assert np.all(got[1, 40_000:45_000] == 0)
+        assert_prob_close(got[1], _ref_log(xd, 1)[1], dtype)

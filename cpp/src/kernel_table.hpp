@@ -8,6 +8,10 @@
 
 namespace infonative::detail {
 
+// Kernels work through a piece in blocks of this many bytes, small enough to stay in L1 between
+// a block's max pass and its exp pass.
+constexpr std::int64_t kBlockBytes = 16384;
+
 // Partial log-sum-exp of a piece of a row: sum exp(x - max) = count + rest, where count is the
 // number of entries equal to max (each contributes exactly 1). Keeping the two apart gives the
 // accurate form LSE = max + log(count) + log1p(rest / count) of FORMULAS.md.
@@ -55,6 +59,12 @@ using CrossEntropyStatsFn = void (*)(const void* x, const void* weight, std::int
 // the row's minimum (no exp underflows when min - max - log_sum is not too negative).
 using SoftmaxApplyFn = void (*)(const void* x, std::int64_t n, double max, double min,
                                 double log_sum, void* out);
+// Softmax's first pass: out[i] = exp(x[i] - block max) for each block of kBlockBytes of input,
+// block_max[j] the max of block j, stats the piece's partial sums (as LseStatsFn).
+using SoftmaxExpStatsFn = void (*)(const void* x, std::int64_t n, void* out, double* block_max,
+                                   LseStats* stats);
+// Softmax's second pass: multiplies block j of out by block_scale[j].
+using ScaleBlocksFn = void (*)(void* out, std::int64_t n, const double* block_scale);
 using SumFn = void (*)(const void* x, std::int64_t n, SumStats* out);
 // With a = pk[i] * prescale: sum over i of a log(a * scale), 0 where pk[i] == 0. The exact
 // power-of-two prescale keeps 1 / total finite for subnormal or huge totals.
@@ -72,6 +82,8 @@ struct KernelTable {
     CrossEntropyStatsFn cross_entropy_stats[kNumDTypes];
     SoftmaxApplyFn softmax_apply[kNumDTypes];
     SoftmaxApplyFn log_softmax_apply[kNumDTypes];
+    SoftmaxExpStatsFn softmax_exp_stats[kNumDTypes];  // null where the output type is half
+    ScaleBlocksFn scale_blocks[kNumDTypes];
     SumFn sum[kNumDTypes];
     XlogxFn xlogx_sum[kNumDTypes];
     XlogyFn xlogy_sum[kNumDTypes];

@@ -103,6 +103,25 @@ void logsumexp_weighted_rows(const MatrixView& x, const MatrixView& b, double* l
 
 namespace {
 
+// What the output pass subtracts from each row (max is NaN for rows that give NaN).
+struct RowShift {
+    double max, min, log_sum;
+    bool ordinary() const { return max > -HUGE_VAL && max < HUGE_VAL; }
+};
+
+// scipy's conventions for rows that are not ordinary: NaN anywhere or an all -inf row gives
+// NaN; a +inf gives softmax NaN and log_softmax NaN at the +inf entries, -inf elsewhere.
+RowShift shift_of_row(const LseStats& s, bool log_output) {
+    RowShift shift{s.max, s.min, 0.0};
+    if (s.has_nan || s.rest != s.rest || s.max == -HUGE_VAL) shift.max = NAN;
+    else if (s.max == HUGE_VAL) shift.max = log_output ? HUGE_VAL : NAN;
+    else shift.log_sum = detail::log_sum_shifted(s);
+    return shift;
+}
+
+// Most blocks a piece has (kernels work in blocks of kBlockBytes; items are >= 2 bytes).
+constexpr std::int64_t kMaxBlocksPerPiece = detail::kPieceLength * 8 / detail::kBlockBytes;
+
 void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_output) {
     detail::check_view(x, "softmax");
     if (out.rows != x.rows || out.cols != x.cols || out.dtype != x.dtype)
@@ -113,42 +132,66 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
                                   : table.softmax_apply[int(x.dtype)];
     detail::RowReader reader(x);
     detail::RowWriter writer(out);
-    // scipy's conventions for rows that are not ordinary: NaN anywhere or an all -inf row gives
-    // NaN; a +inf gives softmax NaN and log_softmax NaN at the +inf entries, -inf elsewhere.
-    // What the output pass subtracts from each row (max is NaN for rows that give NaN).
-    struct RowShift { double max, min, log_sum; };
-    auto shift_of_row = [log_output](const LseStats& s, RowShift* shift) {
-        *shift = RowShift{s.max, s.min, 0.0};
-        if (s.has_nan || s.rest != s.rest || s.max == -HUGE_VAL) shift->max = NAN;
-        else if (s.max == HUGE_VAL) shift->max = log_output ? HUGE_VAL : NAN;
-        else shift->log_sum = detail::log_sum_shifted(s);
-    };
+    // softmax of float/double into rows it can write twice: store exp(x - block max) in the
+    // stats pass, then scale each block (one exp per entry instead of two).
+    const auto exp_stats = log_output || !writer.contiguous()
+                               ? nullptr
+                               : table.softmax_exp_stats[int(x.dtype)];
+    const auto scale_blocks = table.scale_blocks[int(x.dtype)];
+    const std::int64_t block = detail::kBlockBytes / std::int64_t(dtype_size(x.dtype));
+
     auto write_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, const RowShift& sh) {
         apply(reader.piece(r, c0, n), n, sh.max, sh.min, sh.log_sum, writer.piece(r, c0));
         writer.commit(r, c0, n);
     };
+    // The second pass of the one-exp softmax; rows that are not ordinary get the apply pass.
+    auto scale_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, const RowShift& sh,
+                           const double* block_max) {
+        if (!sh.ordinary()) return write_piece(r, c0, n, sh);
+        double scale[kMaxBlocksPerPiece];
+        for (std::int64_t j = 0; j * block < n; ++j)
+            scale[j] = std::exp(block_max[j] - sh.max - sh.log_sum);
+        scale_blocks(writer.piece(r, c0), n, scale);
+    };
+
     if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
         const std::int64_t grab = detail::rows_per_grab(x.cols);
 #pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;
-            stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
-            RowShift shift;
-            shift_of_row(s, &shift);
-            write_piece(r, 0, x.cols, shift);
+            if (exp_stats) {
+                double block_max[kMaxBlocksPerPiece];
+                exp_stats(reader.piece(r, 0, x.cols), x.cols, writer.piece(r, 0), block_max, &s);
+                scale_piece(r, 0, x.cols, shift_of_row(s, log_output), block_max);
+            } else {
+                stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
+                write_piece(r, 0, x.cols, shift_of_row(s, log_output));
+            }
         }
         return;
     }
-    std::vector<RowShift> shifts(std::size_t(x.rows));  // allocated before the parallel region
+    // Long rows: pieces in parallel, merged per row, then the output pass per piece. All
+    // buffers are allocated before the parallel regions.
+    const std::int64_t per_row = detail::pieces_per_row(x.cols);
+    std::vector<RowShift> shifts(std::size_t(x.rows));
+    std::vector<double> block_max(exp_stats ? std::size_t(x.rows * per_row * kMaxBlocksPerPiece)
+                                            : 0);
+    auto block_max_of = [&](std::int64_t r, std::int64_t c0) {
+        return block_max.data() + (r * per_row + c0 / detail::kPieceLength) * kMaxBlocksPerPiece;
+    };
     detail::reduce_rows<LseStats>(
         x.rows, x.cols,
         [&](std::int64_t r, std::int64_t c0, std::int64_t n, LseStats* s) {
-            stats_kernel(reader.piece(r, c0, n), n, s);
+            if (exp_stats)
+                exp_stats(reader.piece(r, c0, n), n, writer.piece(r, c0), block_max_of(r, c0), s);
+            else
+                stats_kernel(reader.piece(r, c0, n), n, s);
         },
         [](LseStats& a, const LseStats& b) { detail::merge_lse(a, b); },
-        [&](std::int64_t r, const LseStats& s) { shift_of_row(s, &shifts[std::size_t(r)]); });
+        [&](std::int64_t r, const LseStats& s) { shifts[std::size_t(r)] = shift_of_row(s, log_output); });
     detail::for_each_piece(x.rows, x.cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n) {
-        write_piece(r, c0, n, shifts[std::size_t(r)]);
+        if (exp_stats) scale_piece(r, c0, n, shifts[std::size_t(r)], block_max_of(r, c0));
+        else write_piece(r, c0, n, shifts[std::size_t(r)]);
     });
 }
 

@@ -76,6 +76,8 @@ class RowWriter {
     explicit RowWriter(const MutableMatrixView& view);
     void* piece(std::int64_t row, std::int64_t col0) const;
     void commit(std::int64_t row, std::int64_t col0, std::int64_t length) const;
+    // Whether pieces point into the output itself (then they may be written in two passes).
+    bool contiguous() const { return contiguous_; }
 
   private:
     MutableMatrixView view_;

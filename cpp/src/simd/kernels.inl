@@ -11,6 +11,10 @@
 #include "kernel_table.hpp"
 #include "simd/storage_types.hpp"
 
+// The vector helpers must be inlined: GCC's size heuristics otherwise call exp out of line, and
+// each call spills the other exp chains to the stack (the 4-chain loops ran at 1/2.5 speed).
+#define INFONATIVE_INLINE inline __attribute__((always_inline))
+
 namespace infonative::simd::INFONATIVE_ISA_NAMESPACE {
 namespace {
 
@@ -29,11 +33,11 @@ using detail::SumStats;
 constexpr double kInf = __builtin_inf();
 
 // Pieces of a row are processed in blocks that stay in L1 between the max pass and the exp pass.
-template <class S> constexpr std::int64_t kBlock = 16384 / std::int64_t(sizeof(S));
+template <class S> constexpr std::int64_t kBlock = detail::kBlockBytes / std::int64_t(sizeof(S));
 
 // While the exp pass of a block runs from L1, fetch the same span of the next block from
 // memory, so that memory and arithmetic overlap (prefetches never fault, even past the end).
-template <class S> static inline void prefetch_next_block(const S* span, int span_elements) {
+template <class S> static INFONATIVE_INLINE void prefetch_next_block(const S* span, int span_elements) {
     const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
     for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
         __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
@@ -95,14 +99,14 @@ static LseStats special_block_lse(const S* x, std::int64_t n, double max, double
 
 // The block's range decides once which exp the inner loop uses (a run-time choice inside the
 // loop would be if-converted into computing both).
-template <bool kFast, class S> static inline vec_t<S> exp_shifted(vec_t<S> d) {
+template <bool kFast, class S> static INFONATIVE_INLINE vec_t<S> exp_shifted(vec_t<S> d) {
     if constexpr (!kFast) return exp_full(d);
     else if constexpr (sizeof(S) == 2) return exp_nonpositive_for_half(d);
     else return exp_nonpositive(d);
 }
 // e * d where e = exp(d); 0 where e == 0 (d = -inf would give NaN), which only the full
 // path can meet.
-template <bool kFast, class V> static inline V times_shift(V e, V d) {
+template <bool kFast, class V> static INFONATIVE_INLINE V times_shift(V e, V d) {
     if constexpr (kFast) return e * d;
     else return e > 0 ? e * d : V{};
 }
@@ -112,14 +116,19 @@ template <bool kFast, class V> static inline V times_shift(V e, V d) {
 template <class S> struct LseLanes {
     vec_t<S> rest{};
     ivec_t<S> neg_count{};  // minus the count (comparison masks are -1)
-    inline void add(vec_t<S> d, vec_t<S> e) {
-        auto at_max = (d == 0);
-        rest += at_max ? vec_t<S>{} : e;
+    // One comparison serves both sums: the mask clears e (and-not) and counts (masks are -1);
+    // a ?: select would make GCC compare twice.
+    static INFONATIVE_INLINE vec_t<S> except_at(ivec_t<S> mask, vec_t<S> e) {
+        return bit_cast_vec<vec_t<S>>(~mask & bit_cast_vec<ivec_t<S>>(e));
+    }
+    INFONATIVE_INLINE void add(vec_t<S> d, vec_t<S> e) {
+        ivec_t<S> at_max = (d == 0);
+        rest += except_at(at_max, e);
         neg_count += at_max;
     }
-    inline void add2(vec_t<S> d0, vec_t<S> e0, vec_t<S> d1, vec_t<S> e1) {
-        auto at_max0 = (d0 == 0), at_max1 = (d1 == 0);
-        rest += (at_max0 ? vec_t<S>{} : e0) + (at_max1 ? vec_t<S>{} : e1);
+    INFONATIVE_INLINE void add2(vec_t<S> d0, vec_t<S> e0, vec_t<S> d1, vec_t<S> e1) {
+        ivec_t<S> at_max0 = (d0 == 0), at_max1 = (d1 == 0);
+        rest += except_at(at_max0, e0) + except_at(at_max1, e1);
         neg_count += at_max0 + at_max1;
     }
     inline LseStats finish(double max, double min) const {
@@ -134,8 +143,9 @@ template <class S> struct LseLanes {
 
 // Four independent exp chains per step: one chain is ~50 cycles deep, and the scheduler only
 // overlaps what it can see. Pairs share an accumulator to spare registers.
-template <bool kFast, class S>
-static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& lanes) {
+// kStore: also write each exp(x - max) to `store` (softmax's first pass).
+template <bool kFast, bool kStore, class S>
+static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& lanes, S* store) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
@@ -149,22 +159,36 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& 
         V e2 = exp_shifted<kFast, S>(d2), e3 = exp_shifted<kFast, S>(d3);
         lanes.add2(d0, e0, d1, e1);
         other.add2(d2, e2, d3, e3);
+        if constexpr (kStore) {
+            store_vec(store + i, e0);
+            store_vec(store + i + W, e1);
+            store_vec(store + i + 2 * W, e2);
+            store_vec(store + i + 3 * W, e3);
+        }
     }
     for (; i < n; i += W) {  // pad with -inf: exp gives exactly 0 and the count is untouched
         V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
-        lanes.add(d, exp_full(d));
+        V e = exp_full(d);
+        lanes.add(d, e);
+        if constexpr (kStore) store_partial(store + i, n - i < W ? n - i : W, e);
     }
     lanes.rest += other.rest;
     lanes.neg_count += other.neg_count;
 }
 
-template <class S> static LseStats lse_block(const S* x, std::int64_t n) {
+template <bool kStore, class S> static LseStats lse_block(const S* x, std::int64_t n, S* store) {
     using C = compute_t<S>;
     Range<C> r = block_range(x, n);
-    if (!(r.max > -C(kInf) && r.max < C(kInf))) return special_block_lse(x, n, r.max, r.min);
+    if (!(r.max > -C(kInf) && r.max < C(kInf))) {
+        // All -inf: exp gives 0. A NaN or +inf makes the whole row special, and the softmax
+        // driver rewrites such rows with softmax_apply.
+        if constexpr (kStore)
+            for (std::int64_t i = 0; i < n; ++i) store_scalar(store + i, C(0));
+        return special_block_lse(x, n, r.max, r.min);
+    }
     LseLanes<S> lanes;
-    if (r.fast()) lse_block_sums<true>(x, n, splat<vec_t<S>>(r.max), lanes);
-    else lse_block_sums<false>(x, n, splat<vec_t<S>>(r.max), lanes);
+    if (r.fast()) lse_block_sums<true, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
+    else lse_block_sums<false, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
     return lanes.finish(r.max, r.min);
 }
 
@@ -173,7 +197,7 @@ template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStat
     LseStats acc;
     for (std::int64_t b = 0; b < n; b += kBlock<S>) {
         std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
-        merge_lse(acc, lse_block(x + b, len));
+        merge_lse(acc, lse_block<false>(x + b, len, static_cast<S*>(nullptr)));
     }
     *out = acc;
 }
@@ -242,8 +266,8 @@ template <class S> static void entropy_stats(const void* xv, std::int64_t n, Ent
 // Double-width accumulators for sums whose terms cancel (KL's t): each float lane's product is
 // widened before it is added.
 typedef double wide_f64 __attribute__((vector_size(2 * kVectorBytes)));
-static inline wide_f64 widen(f32v v) { return __builtin_convertvector(v, wide_f64); }
-static inline f64v widen(f64v v) { return v; }
+static INFONATIVE_INLINE wide_f64 widen(f32v v) { return __builtin_convertvector(v, wide_f64); }
+static INFONATIVE_INLINE f64v widen(f64v v) { return v; }
 template <class S> using wide_t = decltype(widen(vec_t<S>{}));
 
 template <bool kFast, class S>
@@ -399,6 +423,40 @@ static void cross_entropy_stats(const void* xv, const void* wv, std::int64_t n,
     *out = acc;
 }
 
+// ---- softmax with one exp per entry ----------------------------------------------------------
+// First pass: out = exp(x - block max) for each block, the piece's sums, and each block's max.
+// The second pass multiplies block j by exp(block_max[j] - row max - log_sum), a multiply
+// where softmax_apply would take a second exp of every entry.
+template <class S>
+static void softmax_exp_stats(const void* xv, std::int64_t n, void* ov, double* block_max,
+                              LseStats* out) {
+    const S* x = static_cast<const S*>(xv);
+    S* o = static_cast<S*>(ov);
+    LseStats acc;
+    for (std::int64_t b = 0, j = 0; b < n; b += kBlock<S>, ++j) {
+        std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
+        LseStats block = lse_block<true>(x + b, len, o + b);
+        block_max[j] = block.max;
+        merge_lse(acc, block);
+    }
+    *out = acc;
+}
+
+template <class S>
+static void scale_blocks(void* ov, std::int64_t n, const double* block_scale) {
+    using V = vec_t<S>;
+    using C = compute_t<S>;
+    constexpr int W = kWidth<S>;
+    S* o = static_cast<S*>(ov);
+    for (std::int64_t b = 0, j = 0; b < n; b += kBlock<S>, ++j) {
+        const std::int64_t end = n - b < kBlock<S> ? n : b + kBlock<S>;
+        const V scale = splat<V>(C(block_scale[j]));
+        std::int64_t i = b;
+        for (; i + W <= end; i += W) store_vec(o + i, load_vec(o + i) * scale);
+        if (i < end) store_partial(o + i, end - i, load_partial(o + i, end - i, C(0)) * scale);
+    }
+}
+
 // ---- softmax and log-softmax outputs -------------------------------------------------------
 template <bool kExp, bool kFast, class S>
 static void softmax_apply_loop(const S* x, std::int64_t n, vec_t<S> m, vec_t<S> l, S* out) {
@@ -434,7 +492,7 @@ static void softmax_apply(const void* xv, std::int64_t n, double max, double min
 }
 
 // ---- distributions (computed in double for every input type) -------------------------------
-template <class S> static inline f64v load_as_f64(const S* p, std::int64_t n_valid) {
+template <class S> static INFONATIVE_INLINE f64v load_as_f64(const S* p, std::int64_t n_valid) {
     constexpr int W = kWidth<double>;
     f64v v{};
     if (n_valid >= W) {
@@ -570,6 +628,15 @@ void fill_table(detail::KernelTable& t) {
     t.log_softmax_apply[int(DType::bfloat16)] = softmax_apply<BFloat16, false>;
     t.log_softmax_apply[int(DType::float32)] = softmax_apply<float, false>;
     t.log_softmax_apply[int(DType::float64)] = softmax_apply<double, false>;
+    // Half outputs would round exp(x - block max) before the scaling: they keep the apply pass.
+    t.softmax_exp_stats[int(DType::float16)] = nullptr;
+    t.softmax_exp_stats[int(DType::bfloat16)] = nullptr;
+    t.softmax_exp_stats[int(DType::float32)] = softmax_exp_stats<float>;
+    t.softmax_exp_stats[int(DType::float64)] = softmax_exp_stats<double>;
+    t.scale_blocks[int(DType::float16)] = nullptr;
+    t.scale_blocks[int(DType::bfloat16)] = nullptr;
+    t.scale_blocks[int(DType::float32)] = scale_blocks<float>;
+    t.scale_blocks[int(DType::float64)] = scale_blocks<double>;
 }
 
 }  // namespace infonative::simd::INFONATIVE_ISA_NAMESPACE

@@ -23,14 +23,14 @@ template <class S> using vec_t = typename Lanes<S>::V;
 template <class S> using ivec_t = typename Lanes<S>::I;
 template <class S> constexpr int kWidth = kVectorBytes / int(sizeof(compute_t<S>));
 
-template <class V> static inline V load_bytes(const void* p) {
+template <class V> static INFONATIVE_INLINE V load_bytes(const void* p) {
     V v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-template <class V> static inline void store_bytes(void* p, V v) { __builtin_memcpy(p, &v, sizeof v); }
-template <class V, class T> static inline V splat(T value) { return V{} + value; }
-template <class To, class From> static inline To bit_cast_vec(From v) {
+template <class V> static INFONATIVE_INLINE void store_bytes(void* p, V v) { __builtin_memcpy(p, &v, sizeof v); }
+template <class V, class T> static INFONATIVE_INLINE V splat(T value) { return V{} + value; }
+template <class To, class From> static INFONATIVE_INLINE To bit_cast_vec(From v) {
     static_assert(sizeof(To) == sizeof(From), "same width");
     To out;
     __builtin_memcpy(&out, &v, sizeof out);
@@ -38,7 +38,7 @@ template <class To, class From> static inline To bit_cast_vec(From v) {
 }
 
 // ---- scalar conversions (tails, special blocks, targets without F16C) ---------------------
-static inline float half_to_float(std::uint16_t h) {
+static INFONATIVE_INLINE float half_to_float(std::uint16_t h) {
     std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
     std::uint32_t magnitude = h & 0x7fffu;
     std::uint32_t bits;
@@ -59,7 +59,7 @@ static inline float half_to_float(std::uint16_t h) {
 }
 
 // Round to nearest even (F. Giesen's float_to_half_fast3_rtne).
-static inline std::uint16_t float_to_half(float value) {
+static INFONATIVE_INLINE std::uint16_t float_to_half(float value) {
     std::uint32_t bits;
     __builtin_memcpy(&bits, &value, 4);
     std::uint32_t sign = bits & 0x80000000u;
@@ -82,14 +82,14 @@ static inline std::uint16_t float_to_half(float value) {
     return std::uint16_t(out | (sign >> 16));
 }
 
-static inline float bfloat16_to_float(std::uint16_t h) {
+static INFONATIVE_INLINE float bfloat16_to_float(std::uint16_t h) {
     std::uint32_t bits = std::uint32_t(h) << 16;
     float out;
     __builtin_memcpy(&out, &bits, 4);
     return out;
 }
 
-static inline std::uint16_t float_to_bfloat16(float value) {
+static INFONATIVE_INLINE std::uint16_t float_to_bfloat16(float value) {
     std::uint32_t bits;
     __builtin_memcpy(&bits, &value, 4);
     if ((bits & 0x7fffffffu) > 0x7f800000u) return std::uint16_t((bits >> 16) | 0x40u);  // quiet NaN
@@ -97,26 +97,26 @@ static inline std::uint16_t float_to_bfloat16(float value) {
     return std::uint16_t(bits >> 16);
 }
 
-static inline float load_scalar(const Half* p) { return half_to_float(p->bits); }
-static inline float load_scalar(const BFloat16* p) { return bfloat16_to_float(p->bits); }
-static inline float load_scalar(const float* p) { return *p; }
-static inline double load_scalar(const double* p) { return *p; }
-static inline void store_scalar(Half* p, float v) { p->bits = float_to_half(v); }
-static inline void store_scalar(BFloat16* p, float v) { p->bits = float_to_bfloat16(v); }
-static inline void store_scalar(float* p, float v) { *p = v; }
-static inline void store_scalar(double* p, double v) { *p = v; }
+static INFONATIVE_INLINE float load_scalar(const Half* p) { return half_to_float(p->bits); }
+static INFONATIVE_INLINE float load_scalar(const BFloat16* p) { return bfloat16_to_float(p->bits); }
+static INFONATIVE_INLINE float load_scalar(const float* p) { return *p; }
+static INFONATIVE_INLINE double load_scalar(const double* p) { return *p; }
+static INFONATIVE_INLINE void store_scalar(Half* p, float v) { p->bits = float_to_half(v); }
+static INFONATIVE_INLINE void store_scalar(BFloat16* p, float v) { p->bits = float_to_bfloat16(v); }
+static INFONATIVE_INLINE void store_scalar(float* p, float v) { *p = v; }
+static INFONATIVE_INLINE void store_scalar(double* p, double v) { *p = v; }
 
 // ---- vector loads and stores -----------------------------------------------------------------
-static inline f32v load_vec(const float* p) { return load_bytes<f32v>(p); }
-static inline f64v load_vec(const double* p) { return load_bytes<f64v>(p); }
-static inline void store_vec(float* p, f32v v) { store_bytes(p, v); }
-static inline void store_vec(double* p, f64v v) { store_bytes(p, v); }
+static INFONATIVE_INLINE f32v load_vec(const float* p) { return load_bytes<f32v>(p); }
+static INFONATIVE_INLINE f64v load_vec(const double* p) { return load_bytes<f64v>(p); }
+static INFONATIVE_INLINE void store_vec(float* p, f32v v) { store_bytes(p, v); }
+static INFONATIVE_INLINE void store_vec(double* p, f64v v) { store_bytes(p, v); }
 
-static inline f32v load_vec(const BFloat16* p) {
+static INFONATIVE_INLINE f32v load_vec(const BFloat16* p) {
     u32v wide = __builtin_convertvector(load_bytes<u16half>(p), u32v) << 16;
     return bit_cast_vec<f32v>(wide);
 }
-static inline void store_vec(BFloat16* p, f32v v) {
+static INFONATIVE_INLINE void store_vec(BFloat16* p, f32v v) {
     u32v bits = bit_cast_vec<u32v>(v);
     u32v rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
     u32v quiet_nan = (bits >> 16) | 0x40u;
@@ -126,44 +126,44 @@ static inline void store_vec(BFloat16* p, f32v v) {
 }
 
 #if defined(__AVX512F__) && INFONATIVE_VECTOR_BYTES == 64
-static inline f32v load_vec(const Half* p) {
+static INFONATIVE_INLINE f32v load_vec(const Half* p) {
     return (f32v)_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
-static inline void store_vec(Half* p, f32v v) {
+static INFONATIVE_INLINE void store_vec(Half* p, f32v v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
                         _mm512_cvtps_ph((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 #elif defined(__F16C__) && INFONATIVE_VECTOR_BYTES == 32
-static inline f32v load_vec(const Half* p) {
+static INFONATIVE_INLINE f32v load_vec(const Half* p) {
     return (f32v)_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
-static inline void store_vec(Half* p, f32v v) {
+static INFONATIVE_INLINE void store_vec(Half* p, f32v v) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
                      _mm256_cvtps_ph((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 #else
 // No hardware conversion on this target: lane by lane (the baseline path only).
-static inline f32v load_vec(const Half* p) {
+static INFONATIVE_INLINE f32v load_vec(const Half* p) {
     f32v v;
     for (int i = 0; i < kWidth<float>; ++i) v[i] = half_to_float(p[i].bits);
     return v;
 }
-static inline void store_vec(Half* p, f32v v) {
+static INFONATIVE_INLINE void store_vec(Half* p, f32v v) {
     for (int i = 0; i < kWidth<float>; ++i) p[i].bits = float_to_half(v[i]);
 }
 #endif
 
 // Loads the first n (< width) elements; the other lanes get `fill`.
-template <class S> static inline vec_t<S> load_partial(const S* p, std::int64_t n, compute_t<S> fill) {
+template <class S> static INFONATIVE_INLINE vec_t<S> load_partial(const S* p, std::int64_t n, compute_t<S> fill) {
     vec_t<S> v = splat<vec_t<S>>(fill);
     for (std::int64_t i = 0; i < n; ++i) v[i] = load_scalar(p + i);
     return v;
 }
-template <class S> static inline void store_partial(S* p, std::int64_t n, vec_t<S> v) {
+template <class S> static INFONATIVE_INLINE void store_partial(S* p, std::int64_t n, vec_t<S> v) {
     for (std::int64_t i = 0; i < n; ++i) store_scalar(p + i, v[i]);
 }
 
-template <class V> static inline double horizontal_sum(V v) {
+template <class V> static INFONATIVE_INLINE double horizontal_sum(V v) {
     double sum = 0;
     for (int i = 0; i < int(sizeof(V) / sizeof(v[0])); ++i) sum += double(v[i]);
     return sum;

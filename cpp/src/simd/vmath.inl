@@ -35,7 +35,7 @@ template <> struct MathConst<f64v> {
 template <class C> constexpr C kExpFastFloor = sizeof(C) == 4 ? C(-87.0) : C(-707.0);
 
 // exp(r) = 1 + r (1 + r P(r)), all Horner: one FMA per coefficient and nothing else.
-static inline f32v exp_poly(f32v r) {
+static INFONATIVE_INLINE f32v exp_poly(f32v r) {
     f32v p = splat<f32v>(0.0013926175888627768f);
     p = p * r + 0.008363173343241215f;
     p = p * r + 0.041666556149721146f;
@@ -44,7 +44,7 @@ static inline f32v exp_poly(f32v r) {
     p = p * r + 1.0f;
     return p * r + 1.0f;
 }
-static inline f64v exp_poly(f64v r) {
+static INFONATIVE_INLINE f64v exp_poly(f64v r) {
     f64v p = splat<f64v>(2.5100375832561234e-08);
     p = p * r + 2.7620075879983367e-07;
     p = p * r + 2.7557268480310024e-06;
@@ -61,12 +61,12 @@ static inline f64v exp_poly(f64v r) {
 
 // 2^k for integer-valued k given as the shifter trick's bits: bits(t) = bits(shifter) + k, so
 // shifting left by the mantissa width leaves exactly k in the exponent field.
-template <class V> static inline V exp2_integer(typename MathConst<V>::I shifted_bits_plus_bias) {
+template <class V> static INFONATIVE_INLINE V exp2_integer(typename MathConst<V>::I shifted_bits_plus_bias) {
     return bit_cast_vec<V>(shifted_bits_plus_bias << MathConst<V>::mantissa_bits);
 }
 
 // For x in [kExpFastFloor, 0], not NaN (the callers check each block first).
-template <class V> static inline V exp_nonpositive(V x) {
+template <class V> static INFONATIVE_INLINE V exp_nonpositive(V x) {
     using K = MathConst<V>;
     using I = typename K::I;
     V t = x * K::log2e + K::shifter;
@@ -81,7 +81,7 @@ template <class V> static inline V exp_nonpositive(V x) {
 // The fast exp for float16/bfloat16 inputs, whose results are rounded to 11 (8) bits: one-step
 // reduction (2.4e-7) and a degree-5 polynomial (4.1e-7, tools/gen_poly_coeffs.py) keep each
 // term within 7e-7 relative, far inside the 0.02 ulp a correctly rounded half result needs.
-static inline f32v exp_nonpositive_for_half(f32v x) {
+static INFONATIVE_INLINE f32v exp_nonpositive_for_half(f32v x) {
     using K = MathConst<f32v>;
     f32v t = x * K::log2e + K::shifter;
     f32v k = t - K::shifter;
@@ -96,7 +96,7 @@ static inline f32v exp_nonpositive_for_half(f32v x) {
     return bit_cast_vec<f32v>(bit_cast_vec<i32v>(p) + k_bits);
 }
 
-template <class V> static inline V exp_full(V x) {
+template <class V> static INFONATIVE_INLINE V exp_full(V x) {
     using K = MathConst<V>;
     using I = typename K::I;
     x = x < K::exp_min ? splat<V>(K::exp_min) : x;  // comparisons with NaN are false:
@@ -113,13 +113,13 @@ template <class V> static inline V exp_full(V x) {
     return (exp_poly(r) * scale_a) * scale_b;
 }
 
-static inline f32v log_poly(f32v u) {  // (atanh(f) - f) / f^3 as a polynomial in u = f^2
+static INFONATIVE_INLINE f32v log_poly(f32v u) {  // (atanh(f) - f) / f^3 as a polynomial in u = f^2
     f32v q = splat<f32v>(0.11665233969688416f);
     q = q * u + 0.14275410771369934f;
     q = q * u + 0.2000006139278412f;
     return q * u + 0.3333333432674408f;
 }
-static inline f64v log_poly(f64v u) {
+static INFONATIVE_INLINE f64v log_poly(f64v u) {
     f64v q = splat<f64v>(0.06543313073920051);
     q = q * u + 0.06634386569328443;
     q = q * u + 0.07693119851407329;
@@ -150,14 +150,14 @@ template <> struct LogConst<f64v> {
 
 // Small integers to floating point. int64 -> double has no AVX2 instruction (GCC would go
 // lane by lane): add the integer to the bits of 1.5 * 2^52 and subtract that value instead.
-static inline f32v int_to_float(i32v i) { return __builtin_convertvector(i, f32v); }
-static inline f64v int_to_float(i64v i) {
+static INFONATIVE_INLINE f32v int_to_float(i32v i) { return __builtin_convertvector(i, f32v); }
+static INFONATIVE_INLINE f64v int_to_float(i64v i) {
     const f64v magic = splat<f64v>(6755399441055744.0);
     return bit_cast_vec<f64v>(i + bit_cast_vec<i64v>(magic)) - magic;
 }
 
 // log for positive, finite, normal x only (garbage otherwise: callers check).
-template <class V> static inline V log_ordinary(V x) {
+template <class V> static INFONATIVE_INLINE V log_ordinary(V x) {
     using K = LogConst<V>;
     using I = typename K::I;
     constexpr int mbits = MathConst<V>::mantissa_bits;
@@ -171,11 +171,11 @@ template <class V> static inline V log_ordinary(V x) {
 }
 
 // Whether x is outside the domain of log_ordinary (zero, subnormal, inf, NaN, negative).
-template <class V> static inline auto log_unusual(V x) {
+template <class V> static INFONATIVE_INLINE auto log_unusual(V x) {
     return !((x >= LogConst<V>::min_normal) & (x < __builtin_inf()));
 }
 
-template <class V> static inline V log_any(V x) {
+template <class V> static INFONATIVE_INLINE V log_any(V x) {
     using K = LogConst<V>;
     using I = typename K::I;
     constexpr int mbits = MathConst<V>::mantissa_bits;
