@@ -10,6 +10,7 @@
 #include "infonative/isa.hpp"
 #include "infonative/stream_read.hpp"
 #include "infonative/threads.hpp"
+#include "output_cache.hpp"
 
 #ifndef INFONATIVE_VERSION
 #define INFONATIVE_VERSION "unknown"
@@ -56,6 +57,11 @@ void register_runtime(py::module_& m) {
             return stream_read(data, bytes);
         },
         py::arg("a"), "Read every byte once in parallel (bandwidth yardstick for benchmarks).");
+    m.def("empty_output", &empty_output, py::arg("shape"), py::arg("dtype"),
+          "Uninitialised C-ordered array; large ones from the output buffer cache.");
+    m.def("set_output_cache_limit", &set_output_cache_limit, py::arg("nbytes"));
+    m.def("output_cache_limit", &output_cache_limit);
+    m.def("output_cache_held", &output_cache_held);
 }
 
 }  // namespace infonative::bindings

@@ -5,7 +5,8 @@ threads) behind scipy/torch-compatible functions.
 """
 
 from . import _core
-from ._config import _check_isa_override, get_config, get_num_threads, set_num_threads, show_config
+from ._config import (_check_isa_override, get_config, get_num_threads, set_num_threads,
+                      set_output_cache_limit, show_config)
 from ._distribution import entropy
 from ._logits import cross_entropy_loss, entropy_from_logits, kl_divergence_from_logits
 from ._logsumexp import log_softmax, logsumexp, softmax
@@ -23,6 +24,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "set_num_threads",
+    "set_output_cache_limit",
     "show_config",
     "softmax",
 ]

@@ -8,6 +8,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import _core
+
 try:  # numpy >= 2
     from numpy.lib.array_utils import normalize_axis_tuple
 except ImportError:  # pragma: no cover - numpy 1.x
@@ -73,8 +75,9 @@ def rows_view(arr: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, Tuple
 def output_like(arr: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, np.ndarray]:
     """A new C-ordered array of arr's shape and dtype, and a writable (rows, cols) view of it
     matching rows_view(arr, axes). Falls back to moved-axis storage where the axes interleave
-    so that no view exists (the result is then made C-ordered at the end by the caller)."""
-    out = np.empty(arr.shape, dtype=arr.dtype)
+    so that no view exists (the result is then made C-ordered at the end by the caller).
+    Large outputs come from the output buffer cache (see set_output_cache_limit)."""
+    out = _core.empty_output(arr.shape, arr.dtype)
     ndim = arr.ndim
     destination = tuple(range(ndim - len(axes), ndim))
     moved = out if axes == destination else np.moveaxis(out, axes, destination)
@@ -83,7 +86,7 @@ def output_like(arr: np.ndarray, axes: Tuple[int, ...]) -> Tuple[np.ndarray, np.
     view = moved.reshape(rows, cols)
     if view.size == 0 or np.may_share_memory(view, out):
         return out, view
-    moved_out = np.empty(moved.shape, dtype=arr.dtype)
+    moved_out = _core.empty_output(moved.shape, arr.dtype)
     return np.moveaxis(moved_out, destination, axes), moved_out.reshape(rows, cols)
 
 

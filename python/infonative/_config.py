@@ -1,4 +1,4 @@
-"""Build and runtime configuration: instruction-set level, OpenMP threads."""
+"""Build and runtime configuration: instruction-set level, OpenMP threads, output cache."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def get_config() -> dict:
 
     Keys: ``version``, ``isa`` (level in use), ``isa_best`` (best the CPU and build allow),
     ``isa_compiled`` (levels built), ``isa_override`` (``INFONATIVE_ISA`` or None),
-    ``compiler``, ``openmp``, ``num_threads``.
+    ``compiler``, ``openmp``, ``num_threads``, ``output_cache_limit`` and
+    ``output_cache_held`` (bytes; see :func:`set_output_cache_limit`).
     """
     return {
         "version": _core.__version__,
@@ -33,6 +34,8 @@ def get_config() -> dict:
         "compiler": _core.compiler(),
         "openmp": bool(_core.openmp_enabled()),
         "num_threads": _core.get_num_threads(),
+        "output_cache_limit": _core.output_cache_limit(),
+        "output_cache_held": _core.output_cache_held(),
     }
 
 
@@ -53,3 +56,18 @@ def set_num_threads(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive integer, got {n!r}")
     _core.set_num_threads(n)
+
+
+def set_output_cache_limit(nbytes: int) -> None:
+    """Most bytes of freed output buffers kept for reuse (default 512 MiB; 0 turns it off).
+
+    Outputs of 1 MiB and more (softmax, log_softmax) are allocated from a cache of buffers
+    that earlier results released: the first write to fresh memory costs a page fault and the
+    kernel's zeroing of every page, about as long as the softmax itself, while a reused buffer
+    is already mapped. A buffer returns to the cache only when numpy frees the array that owns
+    it (and every view of it), so results never share memory. Lowering the limit frees kept
+    buffers at once.
+    """
+    if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 0:
+        raise ValueError(f"set_output_cache_limit: nbytes must be an int >= 0, got {nbytes!r}")
+    _core.set_output_cache_limit(nbytes)
