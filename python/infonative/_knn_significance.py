@@ -262,10 +262,12 @@ def bootstrap(estimator, *variables, n_resamples=999, confidence_level=0.95,
     plain percentile interval would not even contain the estimate. Therefore by default
     (``duplicates="drop"``) each replicate is computed on the distinct rows of the
     resample (about 63% of N): that is a random subsample without replacement, with no
-    ties, and its spread measures the sampling variability of the estimate (measured close
-    to the spread over fresh samples, slightly below it for strong dependence, so read the
-    interval as approximate). ``duplicates="keep"`` computes the textbook bootstrap on the
-    resample with its exact copies, biased as described.
+    ties, and its spread approximates the sampling variability of the estimate. Measured on
+    bivariate Gaussians (N = 300, 100 data sets, 100 resamples each, KSG k = 3): the 95%
+    percentile interval covered the true MI in 100% (rho = 0), 91% (rho = 0.6) and 92%
+    (rho = 0.9) of the data sets; read it as approximate. ``duplicates="keep"`` computes
+    the textbook bootstrap on the resample with its exact copies, biased as described
+    (there the noise, added once before resampling, leaves the copies exact ties).
 
     Confidence interval: ``method="percentile"`` takes the ``(1 - confidence_level) / 2``
     and ``(1 + confidence_level) / 2`` quantiles of the bootstrap distribution
