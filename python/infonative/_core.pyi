@@ -1,6 +1,6 @@
 """Type stubs of the native module (private: use the functions of the infonative package)."""
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,3 +35,29 @@ def cross_entropy_rows(
 ]: ...
 def entropy_rows(pk: npt.NDArray) -> npt.NDArray[np.float64]: ...
 def relative_entropy_rows(pk: npt.NDArray, qk: npt.NDArray) -> npt.NDArray[np.float64]: ...
+def knn_entropy(x: npt.NDArray[np.floating], k: int, p: float) -> float: ...
+def knn_mutual_info(
+    variables: Sequence[npt.NDArray[np.floating]], k: int, algorithm: int
+) -> float: ...
+def knn_conditional_mutual_info(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], z: npt.NDArray[np.floating], k: int
+) -> float: ...
+def knn_kl_divergence(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], k: int, p: float
+) -> float: ...
+def knn_mutual_info_mixed(
+    x: npt.NDArray[np.floating], labels: npt.NDArray[np.int64], k: int
+) -> float: ...
+def knn_mutual_info_surrogates(
+    variables: Sequence[npt.NDArray[np.floating]],
+    k: int,
+    algorithm: int,
+    permutations: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]: ...
+def knn_conditional_mutual_info_surrogates(
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    z: npt.NDArray[np.floating],
+    k: int,
+    permutations: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]: ...
