@@ -243,6 +243,22 @@ def test_transfer_entropy_series_too_short_for_the_embedding():
         knn.transfer_entropy(s, t, k=1, history=4, lag=8)
 
 
+def test_kl_divergence_zero_distances_documented():
+    # noise=0: a duplicated x point gives rho_k = 0 and +inf; an x point that also occurs in y
+    # gives nu_k = 0 and -inf (both documented); both at once: inf - inf = nan (the formula;
+    # not documented).  No RuntimeWarning escapes (filterwarnings = error).
+    x = np.array([0.0, 0.0, 1.0, 2.0, 3.5])
+    y = np.array([0.5, 1.7, 2.2, 4.0])
+    assert knn.kl_divergence(x, y, k=1, noise=0.0) == math.inf == ref.kl_divergence(x, y, 1)
+    x2 = np.array([0.0, 0.6, 1.0, 2.0, 3.5])
+    y2 = np.array([0.0, 1.7, 2.2, 4.0])
+    assert knn.kl_divergence(x2, y2, k=1, noise=0.0) == -math.inf == ref.kl_divergence(x2, y2, 1)
+    assert math.isnan(knn.kl_divergence(x, y2, k=1, noise=0.0))
+    assert math.isnan(ref.kl_divergence(x, y2, 1))
+    # with the default noise every distance is positive: finite
+    assert math.isfinite(knn.kl_divergence(x, y2, k=1, random_state=0))
+
+
 # --- degenerate data: documented results, run in a subprocess (a crash or a hang fails) ------
 
 DEGENERATE = textwrap.dedent("""
@@ -326,3 +342,36 @@ def test_degenerate_data_documented_results_no_crash_no_hang():
             bad.append(f"{key}: got {g!r}, expected {e!r}")
     assert not bad, "\n".join(bad)
     assert got["mi_const"] == 0.0 or abs(got["mi_const"]) < 1e-12
+
+
+ALL_DUPLICATES = textwrap.dedent("""
+    import time, numpy as np
+    from infonative import knn
+    n = 30000
+    same, c = np.zeros((n, 2)), np.full(n, 5.0)
+    labels = np.arange(n) % 3
+    raw = dict(noise=0.0, standardize=False)
+    for name, f in [("entropy", lambda: knn.entropy(same, noise=0.0)),
+                    ("mi1", lambda: knn.mutual_info(c, c, **raw)),
+                    ("mi2", lambda: knn.mutual_info(same, c, algorithm=2, **raw)),
+                    ("kl", lambda: knn.kl_divergence(same, same, noise=0.0)),
+                    ("mixed", lambda: knn.mutual_info_mixed(same, labels, **raw))]:
+        t = time.perf_counter()
+        f()
+        print(name, round(time.perf_counter() - t, 3), flush=True)
+""")
+
+
+def test_all_duplicate_points_take_no_quadratic_time():
+    """N = 30000 copies of ONE point, noise off: the k-th neighbour distance is 0 for every
+    point.  An N log N engine needs well under a second for each of these five calls (random
+    data of this size takes ~0.05 s); a search that cannot prune tied subtrees visits every
+    point per query, O(N^2), ~10 s per call on the development machine, which this timeout
+    (30 s for all five, 60x the expected time) catches as the hang it becomes at N = 1e6."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", ALL_DUPLICATES], capture_output=True,
+                              text=True, timeout=30)
+    except subprocess.TimeoutExpired as exc:
+        done = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
+        pytest.fail(f"all-duplicate data took > 30 s; finished (name, seconds): {done!r}")
+    assert proc.returncode == 0, proc.stderr
