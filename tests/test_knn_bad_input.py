@@ -75,6 +75,11 @@ def test_mismatched_lengths_raise(fn):
         DATA_ARGS[fn](_like(fn, 39))
 
 
+def test_mutual_info_needs_two_variables():
+    with pytest.raises(TypeError):
+        knn.mutual_info(X)
+
+
 def test_kl_divergence_needs_the_same_dimension():
     with pytest.raises(ValueError):
         knn.kl_divergence(X, RNG.standard_normal((40, 3)))

@@ -425,6 +425,45 @@ def test_other_numeric_dtypes_become_float64(dtype):
     assert knn.mutual_info(x.tolist(), y.tolist(), **RAW) == knn.mutual_info(x64, y64, **RAW)
 
 
+def test_layouts_byte_order_and_read_only_inputs():
+    """Strided views, Fortran order, negative strides, big-endian and read-only arrays give the
+    same numbers as the C-contiguous native-endian copy, and are never written to (noise and
+    standardize work on copies)."""
+    rng = np.random.default_rng(4050)
+    big = rng.standard_normal((300, 6))
+    views = {
+        "strided": big[::2, ::3],
+        "fortran": np.asfortranarray(big[:150, :2]),
+        "reversed": big[::-2, 1:3],
+        "big-endian": big[:150, :2].astype(">f8"),
+    }
+    y = rng.standard_normal(150)
+    for name, v in views.items():
+        c = np.ascontiguousarray(v, dtype=v.dtype.newbyteorder("="))
+        ro = v.copy()
+        ro.setflags(write=False)
+        before = ro.copy()
+        for a in (v, ro):
+            assert knn.entropy(a, k=2, **OFF) == knn.entropy(c, k=2, **OFF), name
+            assert knn.mutual_info(a, y, random_state=3) == knn.mutual_info(c, y, random_state=3)
+            assert knn.kl_divergence(a, c[::-1] + 0.5, random_state=3) == \
+                knn.kl_divergence(c, c[::-1] + 0.5, random_state=3), name
+            assert knn.transfer_entropy(a[:, 0], y, random_state=3) == \
+                knn.transfer_entropy(c[:, 0], y, random_state=3), name
+        np.testing.assert_array_equal(ro, before)
+
+
+def test_big_endian_float32_is_float32():
+    # "float32 stays float32": the byte order is storage, not precision (np.dtype(">f4") !=
+    # np.float32 in numpy's dtype equality, so a check by equality sends it to float64)
+    rng = np.random.default_rng(4060)
+    x = rng.standard_normal((150, 2)).astype(np.float32)
+    assert knn.entropy(x.astype(">f4"), k=2, **OFF) == knn.entropy(x, k=2, **OFF)
+    y = x[:, 0] + rng.standard_normal(150).astype(np.float32)
+    assert knn.mutual_info(x.astype(">f4"), y.astype(">f4"), random_state=3) == \
+        knn.mutual_info(x, y, random_state=3)
+
+
 @pytest.mark.parametrize("base", [2, 10.0, math.e])
 def test_base_conversion(base):
     rng = np.random.default_rng(4000)
