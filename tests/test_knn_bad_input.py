@@ -352,7 +352,7 @@ def test_degenerate_data_documented_results_no_crash_no_hang():
 ALL_DUPLICATES = textwrap.dedent("""
     import time, numpy as np
     from infonative import knn
-    n = 30000
+    n = 60000
     same, c = np.zeros((n, 2)), np.full(n, 5.0)
     labels = np.arange(n) % 3
     raw = dict(noise=0.0, standardize=False)
@@ -368,11 +368,12 @@ ALL_DUPLICATES = textwrap.dedent("""
 
 
 def test_all_duplicate_points_take_no_quadratic_time():
-    """N = 30000 copies of ONE point, noise off: the k-th neighbour distance is 0 for every
+    """N = 60000 copies of ONE point, noise off: the k-th neighbour distance is 0 for every
     point.  An N log N engine needs well under a second for each of these five calls (random
-    data of this size takes ~0.05 s); a search that cannot prune tied subtrees visits every
-    point per query, O(N^2), ~10 s per call on the development machine, which this timeout
-    (30 s for all five, 60x the expected time) catches as the hang it becomes at N = 1e6."""
+    data of this size takes ~0.1 s); a search that cannot prune tied subtrees visits every
+    point per query, O(N^2): 25-45 s per call on the development machine (6-11 s at N = 30000),
+    which this timeout (30 s for all five, > 50x the expected time) catches as the hang it
+    becomes at N = 1e6."""
     try:
         proc = subprocess.run([sys.executable, "-c", ALL_DUPLICATES], capture_output=True,
                               text=True, timeout=30)
