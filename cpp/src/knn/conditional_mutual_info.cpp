@@ -26,7 +26,7 @@ struct FrenzelPompeWorkspace {
     FrenzelPompeWorkspace(std::int64_t n, int dx, int dy, int dz, int k, int slots)
         : scratch(slots, k), terms(std::size_t(n)) {
         xyz.reserve(n, dx + dy + dz);
-        tree.reserve(n, dx + dy + dz);
+        tree.reserve(n, dx + dy + dz, n);
         yz.reserve(n, dy + dz);
         yz_space.reserve(yz.view(), n);
     }
@@ -55,12 +55,16 @@ class FrenzelPompe {
 
     // One estimate with row i of y replaced by row y_map[i] (null: as given). Never allocates.
     double estimate(FrenzelPompeWorkspace<T>& w, const std::int64_t* y_map, bool parallel) const {
-        w.xyz.fill_part(x_, 0, nullptr);
-        w.xyz.fill_part(y_, x_.dim, y_map);
-        w.xyz.fill_part(z_, x_.dim + y_.dim, nullptr);
+        // the joint tree over the (x, y, z) buffer, then the buffer refilled in tree order
+        for (const Index* order : {static_cast<const Index*>(nullptr), w.tree.rows()}) {
+            w.xyz.fill_part(x_, 0, nullptr, order);
+            w.xyz.fill_part(y_, x_.dim, y_map, order);
+            w.xyz.fill_part(z_, x_.dim + y_.dim, nullptr, order);
+            if (!order) w.tree.build(w.xyz.view(), nullptr, n_, parallel);
+        }
+        w.tree.use_tree_ordered(w.xyz.data());
         w.yz.fill_part(y_, 0, y_map);
         w.yz.fill_part(z_, y_.dim, nullptr);
-        w.tree.build(w.xyz.view(), nullptr, n_, parallel);
         w.yz_space.build(w.yz.view(), nullptr, n_, parallel);
         const Digamma& psi = Digamma::instance();
         with_fixed_dim(x_.dim + y_.dim + z_.dim, [&](auto dim) {

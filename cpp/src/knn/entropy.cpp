@@ -30,7 +30,7 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
         return sum_in_order(log_rho);
     }
     KdTree<T> tree;
-    tree.reserve(x.n, x.dim);
+    tree.reserve(x.n, x.dim, x.n);
     tree.build(x, nullptr, x.n, parallel);
     NeighbourScratch<T> scratch(scratch_slots(parallel), k);
     with_fixed_dim(x.dim, [&](auto dim) {

@@ -19,16 +19,20 @@ class JointBuffer {
         data_.resize(std::size_t(n) * std::size_t(dim));
     }
 
-    // Writes the columns [offset, offset + part.dim) of every row i from part.row(map[i]) (row i
-    // when map is null). Requires reserve(); never allocates.
-    void fill_part(const Points<T>& part, int offset, const std::int64_t* map) {
+    // Writes the columns [offset, offset + part.dim) of every row from part: row i gets
+    // part.row(map(i)), or with `order`, row pos gets part.row(map(order[pos])) (tree order);
+    // map(i) = map[i], or i when map is null. Requires reserve(); never allocates.
+    void fill_part(const Points<T>& part, int offset, const std::int64_t* map,
+                   const Index* order = nullptr) {
         T* out = data_.data() + offset;
         for (std::int64_t i = 0; i < n_; ++i) {
-            const T* src = part.row(map ? map[i] : i);
+            const std::int64_t row = order ? std::int64_t(order[i]) : i;
+            const T* src = part.row(map ? map[row] : row);
             std::copy(src, src + part.dim, out + i * dim_);
         }
     }
 
+    T* data() { return data_.data(); }
     Points<T> view() const { return Points<T>{data_.data(), n_, dim_, dim_}; }
 
   private:

@@ -17,9 +17,9 @@ template <class T, class Norm>
 double sum_log_ratio(const Points<T>& x, const Points<T>& y, int k, const Norm& norm) {
     const bool parallel = worth_parallel(x.n);
     KdTree<T> x_tree, y_tree;
-    x_tree.reserve(x.n, x.dim);
+    x_tree.reserve(x.n, x.dim, x.n);
     x_tree.build(x, nullptr, x.n, parallel);
-    y_tree.reserve(y.n, y.dim);
+    y_tree.reserve(y.n, y.dim, y.n);
     y_tree.build(y, nullptr, y.n, worth_parallel(y.n));
     NeighbourScratch<T> scratch(scratch_slots(parallel), k);
     std::vector<double> log_ratio(std::size_t(x.n));

@@ -21,14 +21,24 @@ namespace {
 // tree, per-thread neighbour lists, the per-point terms. Allocated once, reused by surrogates.
 template <class T>
 struct KsgWorkspace {
+    Index* leaf_neighbours(int slot) { return neighbours.data() + std::size_t(slot) * neighbours_stride; }
+
     JointBuffer<T> joint;
     KdTree<T> tree;
     NeighbourScratch<T> scratch;
     std::vector<double> terms;
+    std::vector<Index> inverse, last_sorted;  // a surrogate's order of the last variable
+    std::vector<const Index*> presorted;      // per joint axis, or null
+    std::vector<Index> neighbours;            // per slot: a leaf's neighbour lists
+    std::size_t neighbours_stride;
 
-    KsgWorkspace(std::int64_t n, int dim, int k, int slots) : scratch(slots, k), terms(std::size_t(n)) {
+    KsgWorkspace(std::int64_t n, int dim, int k, int slots)
+        : scratch(slots, k), terms(std::size_t(n)), inverse(std::size_t(n)),
+          last_sorted(std::size_t(n)), presorted(std::size_t(dim)),
+          neighbours_stride(std::size_t(KdTree<T>::kLeafSize) * std::size_t(k) + 16) {
+        neighbours.resize(neighbours_stride * std::size_t(slots));
         joint.reserve(n, dim);
-        tree.reserve(n, dim);
+        tree.reserve(n, dim, n);
     }
 };
 
@@ -57,34 +67,42 @@ class Ksg {
     // Never allocates or throws.
     double estimate(KsgWorkspace<T>& w, const std::int64_t* last_map, bool parallel) const {
         const int m = int(vars_.size());
-        fill_joint(w.joint, last_map);
-        w.tree.build(w.joint.view(), nullptr, n_, parallel);
-        const Points<T> joint = w.joint.view();
+        build_joint_tree(w, last_map, parallel);
         const Digamma& psi = Digamma::instance();
         with_fixed_dim(dim_, [&](auto dim) {
             constexpr int kDim = decltype(dim)::value;
-            for_each_in_tree_order(w.tree, parallel, [&](int slot, Index leaf, Index pos) {
+            // leaf by leaf: the k nearest of each point, then each marginal's counts for the
+            // whole leaf in one batch
+            for_each_leaf(w.tree, parallel, [&](int slot, Index leaf) {
+                constexpr int kBatch = int(KdTree<T>::kLeafSize);
+                const Index b = w.tree.begin(leaf), e = w.tree.end(leaf);
+                const int count = int(e - b);
+                Index samples[kBatch], rows[kBatch];
+                T eps[kBatch], radius[kBatch];
+                std::int64_t counts[kBatch];
+                double term[kBatch] = {};
                 Neighbours<T> best = w.scratch.at(slot);
-                best.reset();
-                w.tree.template nearest_own<kDim>(MaxNorm{}, leaf, pos, best);
-                const Index i = w.tree.row_at(pos);
-                double term = 0;
-                for (int v = 0; v < m; ++v) {
-                    const Index row = (v == m - 1 && last_map) ? Index(last_map[i]) : i;
-                    const MaxNormSpace<T>& marginal = marginals_[std::size_t(v)];
-                    if (algorithm_ == 1) {
-                        term += psi(marginal.count_strictly_within(row, best.worst()) + 1);
-                    } else {
-                        // eps_v: the largest marginal distance among the k joint neighbours
-                        const int off = offsets_[std::size_t(v)], dv = vars_[std::size_t(v)].dim;
-                        const T* qi = joint.row(i) + off;
-                        T eps = 0;
-                        for (int j = 0; j < k_; ++j)
-                            eps = std::max(eps, reduced_distance<0>(MaxNorm{}, qi, joint.row(best.row[j]) + off, dv));
-                        term += psi(marginal.count_within(row, eps));
-                    }
+                Index* nearest = w.leaf_neighbours(slot);  // algorithm 2: each point's k neighbours
+                for (int j = 0; j < count; ++j) {
+                    best.reset();
+                    w.tree.template nearest_own<kDim>(MaxNorm{}, leaf, b + j, best);
+                    samples[j] = w.tree.row_at(b + j);
+                    eps[j] = best.worst();
+                    if (algorithm_ == 2) std::copy(best.row, best.row + k_, nearest + j * k_);
                 }
-                w.terms[std::size_t(i)] = term;
+                for (int v = 0; v < m; ++v) {
+                    const bool mapped = v == m - 1 && last_map;
+                    for (int j = 0; j < count; ++j) {
+                        rows[j] = mapped ? Index(last_map[samples[j]]) : samples[j];
+                        radius[j] = algorithm_ == 1
+                                        ? MaxNormSpace<T>::strict_radius(eps[j])
+                                        : marginal_eps(nearest + j * k_, samples[j], v, last_map);
+                    }
+                    marginals_[std::size_t(v)].count_within_batch(rows, radius, count, counts);
+                    for (int j = 0; j < count; ++j)
+                        term[j] += psi(algorithm_ == 1 ? counts[j] + 1 : counts[j]);
+                }
+                for (int j = 0; j < count; ++j) w.terms[std::size_t(samples[j])] = term[j];
             });
         });
         const double mean = sum_in_order(w.terms) / double(n_);
@@ -94,9 +112,44 @@ class Ksg {
     }
 
   private:
-    void fill_joint(JointBuffer<T>& joint, const std::int64_t* last_map) const {
-        for (std::size_t v = 0; v < vars_.size(); ++v)
-            joint.fill_part(vars_[v], offsets_[v], v + 1 == vars_.size() ? last_map : nullptr);
+    // eps_v of algorithm 2: the largest marginal distance from sample i to its k neighbours.
+    T marginal_eps(const Index* neighbours, Index i, int v, const std::int64_t* last_map) const {
+        const Points<T>& var = vars_[std::size_t(v)];
+        const bool mapped = v + 1 == int(vars_.size()) && last_map;
+        const T* qi = var.row(mapped ? Index(last_map[i]) : i);
+        T eps = 0;
+        for (int j = 0; j < k_; ++j) {
+            const Index nb = neighbours[j];
+            const T* qj = var.row(mapped ? Index(last_map[nb]) : nb);
+            eps = std::max(eps, reduced_distance<0>(MaxNorm{}, qi, qj, var.dim));
+        }
+        return eps;
+    }
+
+    // The joint tree, built from the joint buffer in row order (the 1-D variables' sorted orders
+    // come from their marginals), then the buffer refilled in tree order for the queries.
+    void build_joint_tree(KsgWorkspace<T>& w, const std::int64_t* last_map, bool parallel) const {
+        const std::size_t m = vars_.size();
+        for (std::size_t v = 0; v < m; ++v)
+            w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr);
+        std::fill(w.presorted.begin(), w.presorted.end(), nullptr);
+        for (std::size_t v = 0; v < m; ++v) {
+            const Index* sorted = marginals_[v].sorted_rows();
+            if (!sorted) continue;
+            if (v + 1 == m && last_map) {
+                // sample i holds row last_map[i]: rows sorted by value, renamed to samples
+                for (std::int64_t i = 0; i < n_; ++i) w.inverse[std::size_t(last_map[i])] = Index(i);
+                for (std::int64_t p = 0; p < n_; ++p)
+                    w.last_sorted[std::size_t(p)] = w.inverse[std::size_t(sorted[p])];
+                sorted = w.last_sorted.data();
+            }
+            w.presorted[std::size_t(offsets_[v])] = sorted;
+        }
+        w.tree.build(w.joint.view(), nullptr, n_, parallel, w.presorted.data());
+        for (std::size_t v = 0; v < m; ++v)
+            w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr,
+                              w.tree.rows());
+        w.tree.use_tree_ordered(w.joint.data());
     }
 
     std::vector<Points<T>> vars_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "knn/points.hpp"
+#include "knn/radix_sort.hpp"
 
 namespace infonative::knn_detail {
 
@@ -23,20 +24,24 @@ class SortedMarginal {
         values_.resize(std::size_t(capacity));
         rows_.resize(std::size_t(capacity));
         order_.resize(std::size_t(capacity));
+        scratch_.resize(std::size_t(capacity));
         rank_.resize(with_rank ? std::size_t(rows_total) : 0);
     }
 
     // Sorts column 0 of the listed rows (all rows when `rows` is null) by (value, row).
+    // Never allocates.
     void build(const Points<T>& points, const Index* rows, std::int64_t count) {
         n_ = count;
         for (std::int64_t j = 0; j < count; ++j) {
             const Index r = rows ? rows[j] : Index(j);
-            order_[std::size_t(j)] = {points.row(r)[0], r};
+            order_[std::size_t(j)] = {to_sort_bits(points.row(r)[0]), r};
         }
-        std::sort(order_.begin(), order_.begin() + count);
+        // rows arrive in increasing order when rows is null or sorted: a stable sort keeps ties
+        // in row order
+        const auto* sorted = radix_sort_pairs(order_.data(), scratch_.data(), count);
         for (std::int64_t j = 0; j < count; ++j) {
-            values_[std::size_t(j)] = order_[std::size_t(j)].first;
-            rows_[std::size_t(j)] = order_[std::size_t(j)].second;
+            values_[std::size_t(j)] = from_sort_bits<T>(sorted[j].first);
+            rows_[std::size_t(j)] = sorted[j].second;
         }
         if (!rank_.empty())
             for (std::int64_t j = 0; j < count; ++j) rank_[std::size_t(rows_[std::size_t(j)])] = Index(j);
@@ -45,6 +50,7 @@ class SortedMarginal {
     std::int64_t size() const { return n_; }
     T value_at(std::int64_t pos) const { return values_[std::size_t(pos)]; }
     Index row_at(std::int64_t pos) const { return rows_[std::size_t(pos)]; }
+    const Index* rows() const { return rows_.data(); }
 
     // A position holding the value x (present in the set): the row's rank when kept, otherwise
     // the first position of that value.
@@ -54,35 +60,55 @@ class SortedMarginal {
     }
 
     // Number of OTHER points j with |x_j - x| <= r, x the value at position pos. Gallops out from
-    // pos (neighbours are few and near), then bisects between the last hit and the first miss.
+    // pos (neighbours are near) to bracket each end, then bisects without branches (the
+    // comparisons are unpredictable; a conditional move costs less than a mispredicted jump).
     std::int64_t count_within(std::int64_t pos, T r) const {
         const T x = values_[std::size_t(pos)];
         const T* v = values_.data();
-        std::int64_t hit = pos, step = 1;
-        while (hit + step < n_ && T(v[hit + step] - x) <= r) {
-            hit += step;
-            step *= 2;
+        std::int64_t step = 1;
+        while (pos + step < n_ && T(v[pos + step] - x) <= r) step *= 2;
+        std::int64_t last = pos + step / 2, len = std::min(pos + step, n_) - last;  // v[last] hits
+        while (len > 1) {
+            const std::int64_t half = len / 2;
+            last = T(v[last + half] - x) <= r ? last + half : last;
+            len -= half;
         }
-        std::int64_t miss = std::min(hit + step, n_);
-        while (miss - hit > 1) {
-            const std::int64_t mid = hit + (miss - hit) / 2;
-            if (T(v[mid] - x) <= r) hit = mid;
-            else miss = mid;
-        }
-        const std::int64_t right = miss;  // one past the last hit
-        hit = pos;
         step = 1;
-        while (hit - step >= 0 && T(x - v[hit - step]) <= r) {
-            hit -= step;
-            step *= 2;
+        while (pos - step >= 0 && T(x - v[pos - step]) <= r) step *= 2;
+        std::int64_t first = pos - step / 2;  // v[first] hits
+        len = first - std::max(pos - step, std::int64_t(-1));
+        while (len > 1) {
+            const std::int64_t half = len / 2;
+            first = T(x - v[first - half]) <= r ? first - half : first;
+            len -= half;
         }
-        miss = std::max(hit - step, std::int64_t(-1));
-        while (hit - miss > 1) {
-            const std::int64_t mid = miss + (hit - miss) / 2;
-            if (T(x - v[mid]) <= r) hit = mid;
-            else miss = mid;
+        return last - first;
+    }
+
+    // Counts for `count` queries at once: out[j] = points other than the query itself within
+    // radius[j] of x[j], a value of the set (a negative radius counts none). Each end is a
+    // full-range bisection from the array's ends, so the first probes of every query land on
+    // the same few cache lines; the queries are interleaved and select without branches, so
+    // their loads overlap instead of waiting on one another or on mispredicted jumps.
+    void count_within_batch(const T* x, const T* radius, int count, std::int64_t* out) const {
+        constexpr int kMax = 64;
+        std::int64_t last[kMax], first[kMax];
+        const T* v = values_.data();
+        for (int j = 0; j < count; ++j) {
+            last[j] = 0;        // v[0] - x <= r holds (v[0] <= x)
+            first[j] = n_ - 1;  // x - v[n-1] <= r holds (v[n-1] >= x)
         }
-        return right - hit - 1;
+        for (std::int64_t len = n_; len > 1; len -= len / 2) {
+            const std::int64_t half = len / 2;
+            for (int j = 0; j < count; ++j) {
+                const std::int64_t up = last[j] + half, down = first[j] - half;
+                const std::int64_t hit_up = T(v[up] - x[j]) <= radius[j];
+                const std::int64_t hit_down = T(x[j] - v[down]) <= radius[j];
+                last[j] += half & -hit_up;  // arithmetic select: no branch
+                first[j] -= half & -hit_down;
+            }
+        }
+        for (int j = 0; j < count; ++j) out[j] = std::max(last[j] - first[j], std::int64_t(0));
     }
 
     // Distance from the value at `pos` to its k-th nearest other point (k < size()).
@@ -110,7 +136,7 @@ class SortedMarginal {
     std::vector<T> values_;
     std::vector<Index> rows_;
     std::vector<Index> rank_;
-    std::vector<std::pair<T, Index>> order_;  // sort scratch
+    std::vector<std::pair<SortBits<T>, Index>> order_, scratch_;  // sort buffers
 };
 
 }  // namespace infonative::knn_detail

@@ -41,6 +41,19 @@ void for_each_in_tree_order(const KdTree<T>& tree, bool parallel, Body&& body) {
     }
 }
 
+// body(slot, leaf_node) for every leaf, in parallel when asked.
+template <class T, class Body>
+void for_each_leaf(const KdTree<T>& tree, bool parallel, Body&& body) {
+    const std::int64_t leaves = tree.leaf_count();
+    const Index first = tree.first_leaf();
+    if (parallel) {
+#pragma omp parallel for schedule(dynamic, kLeavesPerGrab)
+        for (std::int64_t leaf = 0; leaf < leaves; ++leaf) body(detail::thread_index(), Index(first + leaf));
+    } else {
+        for (std::int64_t leaf = 0; leaf < leaves; ++leaf) body(0, Index(first + leaf));
+    }
+}
+
 // body(slot, i) for i in [0, count), in parallel chunks when asked.
 template <class Body>
 void for_each_index(std::int64_t count, bool parallel, Body&& body) {
@@ -52,20 +65,23 @@ void for_each_index(std::int64_t count, bool parallel, Body&& body) {
     }
 }
 
-// Storage for one Neighbours list per slot.
+// Storage for one Neighbours list per slot, each slot on its own cache lines (threads update
+// their lists on every candidate; sharing a line would bounce it between cores).
 template <class T>
 class NeighbourScratch {
   public:
     NeighbourScratch() = default;
     NeighbourScratch(int slots, int k)
-        : k_(k), dist_(std::size_t(slots) * std::size_t(k)), rows_(dist_.size()) {}
+        : k_(k), stride_(padded(k)), dist_(std::size_t(slots) * stride_), rows_(dist_.size()) {}
     Neighbours<T> at(int slot) {
-        const std::size_t offset = std::size_t(slot) * std::size_t(k_);
+        const std::size_t offset = std::size_t(slot) * stride_;
         return Neighbours<T>{dist_.data() + offset, rows_.data() + offset, k_};
     }
 
   private:
+    static std::size_t padded(int k) { return (std::size_t(k) + 15) / 16 * 16 + 16; }
     int k_ = 0;
+    std::size_t stride_ = 0;
     std::vector<T> dist_;
     std::vector<Index> rows_;
 };
