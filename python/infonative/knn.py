@@ -88,7 +88,10 @@ def entropy(x, k=3, metric="chebyshev", base=None, noise=1e-10, random_state=Non
     -------
     float
         The estimate. With ``noise=0`` and a point having k or more exact duplicates,
-        ``rho_k = 0`` and the result is ``-inf``.
+        ``rho_k = 0`` and the result is ``-inf``. With the default noise, duplicates are
+        neighbours at distance ~1e-10 and the estimate is very negative: discrete or
+        heavily rounded data has no finite differential entropy. float32 data keeps its
+        ties (see the module notes), so there ``-inf`` can come back with noise on.
 
     Examples
     --------
