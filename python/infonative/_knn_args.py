@@ -38,7 +38,7 @@ def as_samples(a, name: str, func: str) -> np.ndarray:
         raise ValueError(f"{func}: {name} has no samples (shape {arr.shape})")
     if arr.shape[1] == 0:
         raise ValueError(f"{func}: {name} has no columns (shape {arr.shape})")
-    target = np.float32 if dt == np.float32 else np.float64
+    target = np.float32 if dt.kind == "f" and dt.itemsize == 4 else np.float64  # any byte order
     arr = np.ascontiguousarray(arr, dtype=target)  # no copy when already so
     if not np.isfinite(arr).all():
         raise ValueError(f"{func}: {name} contains NaN or inf")
@@ -143,8 +143,9 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
     none of the steps is passed through without a copy.
 
     standardize: each column divided by its standard deviation (ddof=0, no centering), as
-    sklearn's ``scale(with_mean=False)``; columns with std < 10 eps (constant) stay as they
-    are.
+    sklearn's ``scale(with_mean=False)``; constant columns (std 0) stay as they are. Unlike
+    sklearn's absolute 10 eps floor (kept in feature_selection), any positive std counts, so
+    the estimate is scale invariant down to the smallest scales.
 
     noise (sklearn's tie-breaking): column c gets ``noise * max(1, mean|c|) * N(0, 1)``
     after standardizing; draws come from ``rng`` column by column, variables in the given
@@ -157,8 +158,9 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
         owned = work is not arr
         if standardize:
             std = np.std(work, axis=0, dtype=np.float64)
-            std[std < 10 * np.finfo(np.float64).eps] = 1.0
-            work = np.ascontiguousarray(work / std.astype(dtype))
+            std[std == 0] = 1.0
+            # divided in float64: a float32 column's std may lie below float32's range
+            work = np.ascontiguousarray((work / std).astype(dtype, copy=False))
             owned = True
         if noise > 0.0:
             if not owned:
