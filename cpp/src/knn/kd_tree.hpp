@@ -20,6 +20,7 @@
 #include <numeric>
 #include <vector>
 
+#include "knn/buffer.hpp"
 #include "knn/neighbours.hpp"
 #include "knn/norms.hpp"
 #include "knn/points.hpp"
@@ -43,7 +44,7 @@ class KdTree {
         end_.resize(nodes);
         box_.resize(nodes * 2 * std::size_t(dim));
         lists_.resize(std::size_t(capacity) * std::size_t(dim));
-        spare_.resize(std::size_t(capacity));
+        next_lists_.resize(lists_.size());
         side_.resize(std::size_t(rows_total));
         sort_a_.resize(std::size_t(capacity));
         sort_b_.resize(std::size_t(capacity));
@@ -68,10 +69,10 @@ class KdTree {
             }
             for (std::int64_t j = 0; j < count; ++j) {
                 const Index r = rows ? rows[j] : Index(j);
-                sort_a_[std::size_t(j)] = {to_sort_bits(points.row(r)[a]), r};
+                sort_a_[std::size_t(j)] = KeyRow<SortBits<T>>{to_sort_bits(points.row(r)[a]), r};
             }
             const auto* sorted = radix_sort_pairs(sort_a_.data(), sort_b_.data(), count);
-            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].second;
+            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].row;
         }
         build_levels(parallel);
     }
@@ -139,6 +140,7 @@ class KdTree {
     const T* hi(Index node) const { return lo(node) + dim_; }
 
     Index* axis_list(int a) { return lists_.data() + std::size_t(a) * rows_.size(); }
+    Index* next_axis_list(int a) { return next_lists_.data() + std::size_t(a) * rows_.size(); }
 
     void build_levels(bool parallel) {
         begin_[0] = 0;
@@ -150,6 +152,8 @@ class KdTree {
             // static: the nodes of a level hold equal numbers of points
 #pragma omp for schedule(static)
             for (std::int64_t j = 0; j < width; ++j) build_node(Index(first + j), level < depth_);
+#pragma omp single
+            lists_.swap(next_lists_);  // the split lists become the current ones (barrier after)
         }
     }
 
@@ -167,7 +171,7 @@ class KdTree {
             if (high[a] - low[a] > high[axis] - low[axis]) axis = a;
         }
         if (!split) {
-            std::copy(axis_list(0) + b, axis_list(0) + e, rows_.begin() + b);
+            std::copy(axis_list(0) + b, axis_list(0) + e, rows_.data() + b);
             return;
         }
         const Index mid = b + (e - b) / 2;
@@ -175,21 +179,23 @@ class KdTree {
         unsigned char* side = side_.data();
         for (Index p = b; p < mid; ++p) side[by_axis[p]] = 0;
         for (Index p = mid; p < e; ++p) side[by_axis[p]] = 1;
-        Index* spare = spare_.data();
         for (int a = 0; a < dim_; ++a) {
-            if (a == axis) continue;
-            Index* list = axis_list(a);
+            const Index* list = axis_list(a);
+            Index* out = next_axis_list(a);
+            if (a == axis) {
+                std::copy(list + b, list + e, out + b);
+                continue;
+            }
             Index left = b, right = mid;
             for (Index p = b; p < e; ++p) {
                 // select the cursor arithmetically: the side is a coin flip, a branch on it
                 // would be mispredicted half the time
                 const Index r = list[p];
                 const Index go_right = side[r];
-                spare[left + ((right - left) & -go_right)] = r;
+                out[left + ((right - left) & -go_right)] = r;
                 right += go_right;
                 left += go_right ^ 1;
             }
-            std::copy(spare + b, spare + e, list + b);
         }
         const std::size_t child = 2 * std::size_t(node) + 1;
         begin_[child] = b;
@@ -235,11 +241,26 @@ class KdTree {
     template <int kDim, class Norm>
     void scan_leaf(const Norm& norm, const T* q, Index exclude, Index node,
                    Neighbours<T>& best) const {
-        const Index e = end_[std::size_t(node)];
-        for (Index pos = begin_[std::size_t(node)]; pos < e; ++pos) {
-            const Index r = rows_[std::size_t(pos)];
-            const T d = reduced_distance<kDim>(norm, q, coords(pos), dim_);
-            if (d <= best.worst() && r != exclude) best.offer(d, r);
+        const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
+        T dist[kLeafSize];
+        if (ordered_) {  // contiguous points: a branch-free loop the compiler vectorises
+            const T* p = points_.data + std::int64_t(b) * dim_;
+            const int stride = kDim > 0 ? kDim : dim_;
+            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
+        } else {
+            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, coords(b + j), dim_);
+        }
+        // the few points that can enter the list, gathered without branches, then offered
+        const T worst = best.worst();
+        int hits[kLeafSize];
+        int count = 0;
+        for (Index j = 0; j < e - b; ++j) {
+            hits[count] = int(j);
+            count += dist[j] <= worst;
+        }
+        for (int h = 0; h < count; ++h) {
+            const Index r = rows_[std::size_t(b + hits[h])];
+            if (dist[hits[h]] <= best.worst() && r != exclude) best.offer(dist[hits[h]], r);
         }
     }
 
@@ -278,13 +299,13 @@ class KdTree {
     std::int64_t n_ = 0;
     int dim_ = 0;
     int depth_ = 0;
-    std::vector<Index> rows_;         // tree order -> row number
-    std::vector<Index> begin_, end_;  // each node's range of positions
-    std::vector<T> box_;              // per node: dim lows, then dim highs
-    // build scratch: per-axis sorted row lists, a spare list, each row's side of a split
-    std::vector<Index> lists_, spare_;
-    std::vector<unsigned char> side_;
-    std::vector<std::pair<SortBits<T>, Index>> sort_a_, sort_b_;
+    Buffer<Index> rows_;         // tree order -> row number
+    Buffer<Index> begin_, end_;  // each node's range of positions
+    Buffer<T> box_;              // per node: dim lows, then dim highs
+    // build scratch: per-axis sorted row lists (this level's, the next's), each row's side
+    Buffer<Index> lists_, next_lists_;
+    Buffer<unsigned char> side_;
+    Buffer<KeyRow<SortBits<T>>> sort_a_, sort_b_;
 };
 
 }  // namespace infonative::knn_detail
