@@ -216,15 +216,21 @@ class KdTree {
         return norm.term(face) > radius;
     }
 
+    // max(below, above, 0), written as the "a > b ? a : b" that maps onto one max instruction
+    // (std::max against 0 compiles to a compare and a jump).
+    static T axis_gap(T below, T above) {
+        const T g = below > above ? below : above;
+        return g > T(0) ? g : T(0);
+    }
+
     // Reduced distance from q to the node's box (0 inside), and to its farthest corner.
     template <int kDim, class Norm>
     T box_gap(const Norm& norm, const T* q, Index node) const {
         const int d = kDim > 0 ? kDim : dim_;
         const T* low = lo(node);
         const T* high = low + d;
-        T acc = norm.term(std::max(std::max(T(low[0] - q[0]), T(q[0] - high[0])), T(0)));
-        for (int j = 1; j < d; ++j)
-            acc = norm.add(acc, norm.term(std::max(std::max(T(low[j] - q[j]), T(q[j] - high[j])), T(0))));
+        T acc = norm.term(axis_gap(T(low[0] - q[0]), T(q[0] - high[0])));
+        for (int j = 1; j < d; ++j) acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
         return acc;
     }
     template <int kDim, class Norm>
