@@ -25,6 +25,7 @@
 #include "knn/norms.hpp"
 #include "knn/points.hpp"
 #include "knn/radix_sort.hpp"
+#include "row_driver.hpp"
 
 namespace infonative::knn_detail {
 
@@ -62,7 +63,7 @@ class KdTree {
         n_ = count;
         depth_ = depth_for(count);
         for (int a = 0; a < dim_; ++a) {
-            Index* list = axis_list(a);
+            Index* list = level_list(0, a);
             if (presorted && presorted[a]) {
                 std::copy(presorted[a], presorted[a] + count, list);
                 continue;
@@ -139,49 +140,61 @@ class KdTree {
     const T* lo(Index node) const { return &box_[std::size_t(node) * 2 * std::size_t(dim_)]; }
     const T* hi(Index node) const { return lo(node) + dim_; }
 
-    Index* axis_list(int a) { return lists_.data() + std::size_t(a) * rows_.size(); }
-    Index* next_axis_list(int a) { return next_lists_.data() + std::size_t(a) * rows_.size(); }
+    // The sorted lists a node of `level` reads (its children's lists go to the other buffer).
+    Index* level_list(int level, int a) {
+        return ((level & 1) ? next_lists_ : lists_).data() + std::size_t(a) * rows_.size();
+    }
 
+    // The top levels on the calling thread, then whole subtrees, one per thread at a time: a
+    // single parallel region without barriers (a barrier per level costs much more than the
+    // work whenever another process holds one of the cores).
     void build_levels(bool parallel) {
         begin_[0] = 0;
         end_[0] = Index(n_);
-#pragma omp parallel if (parallel)
-        for (int level = 0; level <= depth_; ++level) {
-            const std::int64_t first = (std::int64_t(1) << level) - 1;
-            const std::int64_t width = std::int64_t(1) << level;
-            // static: the nodes of a level hold equal numbers of points
-#pragma omp for schedule(static)
-            for (std::int64_t j = 0; j < width; ++j) build_node(Index(first + j), level < depth_);
-#pragma omp single
-            lists_.swap(next_lists_);  // the split lists become the current ones (barrier after)
-        }
+        int top = 0;
+        if (parallel)
+            while (top < depth_ && (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads())) ++top;
+        for (int level = 0; level < top; ++level)
+            for (std::int64_t j = 0; j < (std::int64_t(1) << level); ++j)
+                build_node(Index((std::int64_t(1) << level) - 1 + j), level);
+        const std::int64_t first = (std::int64_t(1) << top) - 1, width = std::int64_t(1) << top;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+        for (std::int64_t j = 0; j < width; ++j) build_subtree(Index(first + j), top);
+    }
+
+    void build_subtree(Index node, int level) {
+        build_node(node, level);
+        if (level == depth_) return;
+        build_subtree(2 * node + 1, level + 1);
+        build_subtree(2 * node + 2, level + 1);
     }
 
     // The node's box from the ends of its sorted lists, then (internal nodes) a stable split of
     // every list at the median of the widest axis.
-    void build_node(Index node, bool split) {
+    void build_node(Index node, int level) {
+        const bool split = level < depth_;
         const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
         T* low = &box_[std::size_t(node) * 2 * std::size_t(dim_)];
         T* high = low + dim_;
         int axis = 0;
         for (int a = 0; a < dim_; ++a) {
-            const Index* list = axis_list(a);
+            const Index* list = level_list(level, a);
             low[a] = points_.row(list[b])[a];
             high[a] = points_.row(list[e - 1])[a];
             if (high[a] - low[a] > high[axis] - low[axis]) axis = a;
         }
         if (!split) {
-            std::copy(axis_list(0) + b, axis_list(0) + e, rows_.data() + b);
+            std::copy(level_list(level, 0) + b, level_list(level, 0) + e, rows_.data() + b);
             return;
         }
         const Index mid = b + (e - b) / 2;
-        const Index* by_axis = axis_list(axis);
+        const Index* by_axis = level_list(level, axis);
         unsigned char* side = side_.data();
         for (Index p = b; p < mid; ++p) side[by_axis[p]] = 0;
         for (Index p = mid; p < e; ++p) side[by_axis[p]] = 1;
         for (int a = 0; a < dim_; ++a) {
-            const Index* list = axis_list(a);
-            Index* out = next_axis_list(a);
+            const Index* list = level_list(level, a);
+            Index* out = level_list(level + 1, a);
             if (a == axis) {
                 std::copy(list + b, list + e, out + b);
                 continue;
@@ -308,7 +321,7 @@ class KdTree {
     Buffer<Index> rows_;         // tree order -> row number
     Buffer<Index> begin_, end_;  // each node's range of positions
     Buffer<T> box_;              // per node: dim lows, then dim highs
-    // build scratch: per-axis sorted row lists (this level's, the next's), each row's side
+    // build scratch: per-axis sorted row lists (even levels', odd levels'), each row's side
     Buffer<Index> lists_, next_lists_;
     Buffer<unsigned char> side_;
     Buffer<KeyRow<SortBits<T>>> sort_a_, sort_b_;
