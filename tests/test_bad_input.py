@@ -202,3 +202,31 @@ def test_set_num_threads_rejects_non_positive(n):
         assert inf.get_num_threads() == before
     finally:
         inf.set_num_threads(before)
+
+
+def _unaligned(values, dtype):
+    """A view of `values` whose items sit off their natural alignment (a packed field)."""
+    packed = np.dtype([("pad", "u1"), ("v", dtype)], align=False)
+    record = np.zeros(len(values), dtype=packed)
+    record["v"] = values
+    view = record["v"]
+    assert not view.flags.aligned
+    return view
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unaligned_inputs_give_the_aligned_results(dtype):
+    # the kernels read whole items: misaligned views are copied first, never read in place
+    values = np.random.default_rng(11).random(37).astype(dtype)
+    view = _unaligned(values, dtype)
+    assert inf.logsumexp(view) == inf.logsumexp(values)
+    np.testing.assert_array_equal(inf.softmax(view), inf.softmax(values))
+    assert inf.entropy(view) == inf.entropy(values)
+    assert inf.entropy(view, view[::-1]) == inf.entropy(values, values[::-1])
+    assert inf.knn.entropy(view, noise=0) == inf.knn.entropy(values, noise=0)
+
+
+def test_negative_zero_probability_is_zero():
+    # scipy: -0.0 is not negative and contributes 0 log 0 = 0
+    assert inf.entropy([-0.0, 1.0]) == 0.0
+    assert inf.entropy([-0.0, 1.0], [1.0, 1.0]) == pytest.approx(np.log(2.0), rel=1e-15)

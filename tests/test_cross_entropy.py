@@ -223,3 +223,20 @@ def test_negative_class_weights():
             got = inf.cross_entropy_loss(logits, target, weight=weight, reduction=reduction,
                                          label_smoothing=eps)
             assert_close(got, exp, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("classes", [3, 8, 17, 64])
+def test_zero_weight_on_minus_infinity_logit_matches_torch_anywhere(classes):
+    # label smoothing sums w_c log_softmax_c: 0 * -inf is NaN in torch, wherever the class sits
+    for masked in (0, classes - 1):
+        logits = np.full((1, classes), 0.5, dtype=np.float32)
+        logits[0, 1] = 2.0
+        logits[0, masked] = -np.inf
+        weight = np.ones(classes)
+        weight[masked] = 0.0
+        target = np.array([1])
+        got = inf.cross_entropy_loss(logits, target, weight=weight, label_smoothing=0.1)
+        want = torch.nn.functional.cross_entropy(
+            torch.from_numpy(logits), torch.from_numpy(target), weight=torch.from_numpy(weight).float(),
+            label_smoothing=0.1)
+        assert np.isnan(float(got)) == bool(torch.isnan(want)), (masked, float(got), float(want))

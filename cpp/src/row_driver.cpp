@@ -12,6 +12,11 @@ void check_view(const MatrixView& view, const char* name) {
         throw std::invalid_argument(std::string(name) + ": null data pointer");
     if (int(view.dtype) < 0 || int(view.dtype) >= kNumDTypes)
         throw std::invalid_argument(std::string(name) + ": unknown dtype");
+    // Elements are read as float*/double*: an address off the item size is a misaligned load.
+    const auto item = std::int64_t(dtype_size(view.dtype));
+    if (reinterpret_cast<std::uintptr_t>(view.data) % std::uintptr_t(item) != 0 ||
+        view.row_stride % item != 0 || view.col_stride % item != 0)
+        throw std::invalid_argument(std::string(name) + ": data must be aligned to the item size");
 }
 
 void check_same_shape(const MatrixView& a, const MatrixView& b, const char* what) {

@@ -28,6 +28,8 @@ def as_float_array(a, name: str) -> np.ndarray:
     arr = np.asarray(a)
     if not arr.dtype.isnative:  # the kernels read native byte order
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if not arr.flags.aligned:  # e.g. a packed structured field: the kernels need aligned items
+        arr = arr.copy()
     dt = arr.dtype
     if dt.kind == "f":
         if dt.itemsize in (2, 4, 8):

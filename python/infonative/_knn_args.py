@@ -39,7 +39,7 @@ def as_samples(a, name: str, func: str) -> np.ndarray:
     if arr.shape[1] == 0:
         raise ValueError(f"{func}: {name} has no columns (shape {arr.shape})")
     target = np.float32 if dt.kind == "f" and dt.itemsize == 4 else np.float64  # any byte order
-    arr = np.ascontiguousarray(arr, dtype=target)  # no copy when already so
+    arr = np.require(arr, dtype=target, requirements=["C", "A"])  # no copy when already so
     if not np.isfinite(arr).all():
         raise ValueError(f"{func}: {name} contains NaN or inf")
     return arr

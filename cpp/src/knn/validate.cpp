@@ -1,5 +1,6 @@
 #include "knn/validate.hpp"
 
+#include <cstdint>
 #include <vector>
 
 namespace infonative::knn_detail {
@@ -18,6 +19,9 @@ void check_shape(const PointSet& x, const char* what, DType dtype) {
     const auto item = std::int64_t(dtype_size(x.dtype));
     if (x.row_stride % item != 0) fail(what, "row stride must be a multiple of the item size");
     if (x.data == nullptr) fail(what, "null data");
+    // Rows are read as T*: a pointer off the item size would be a misaligned load.
+    if (reinterpret_cast<std::uintptr_t>(x.data) % std::uintptr_t(item) != 0)
+        fail(what, "data must be aligned to the item size");
 }
 
 void check_same_n(const PointSet& a, const PointSet& b, const char* what) {

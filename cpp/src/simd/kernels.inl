@@ -374,9 +374,11 @@ static void cross_entropy_block_sums(const S* x, const compute_t<S>* w, std::int
         std::int64_t valid = n - i < W ? n - i : W;
         V d = load_partial(x + i, valid, -C(kInf)) - m;
         lanes.add(d, exp_full(d));
-        V wv{};
-        for (std::int64_t k = 0; k < valid; ++k) wv[k] = w ? w[i + k] : C(1);
-        s0 += wv != 0 ? d * wv : V{};  // padded lanes: 0 * -inf must not make NaN
+        // Only the padded lanes are left out (their -inf times 0 would make NaN); a real class
+        // of weight 0 and logit -inf gives NaN here as in the main loop (and in torch).
+        V product{};
+        for (std::int64_t k = 0; k < valid; ++k) product[k] = d[k] * (w ? w[i + k] : C(1));
+        s0 += product;
     }
     lanes.rest += other.rest;
     lanes.neg_count += other.neg_count;

@@ -9,6 +9,7 @@ typedef double f64v __attribute__((vector_size(kVectorBytes)));
 typedef std::int32_t i32v __attribute__((vector_size(kVectorBytes)));
 typedef std::int64_t i64v __attribute__((vector_size(kVectorBytes)));
 typedef std::uint32_t u32v __attribute__((vector_size(kVectorBytes)));
+typedef std::uint64_t u64v __attribute__((vector_size(kVectorBytes)));
 // The 16-bit lanes that widen to one f32v.
 typedef std::uint16_t u16half __attribute__((vector_size(kVectorBytes / 2)));
 

@@ -133,6 +133,7 @@ static INFONATIVE_INLINE f64v log_poly(f64v u) {
 template <class V> struct LogConst;
 template <> struct LogConst<f32v> {
     using I = i32v;
+    using U = u32v;
     static constexpr std::int32_t one_bits = 0x3f800000, sqrt_half_bits = 0x3f3504f3;
     static constexpr std::int32_t mantissa_mask = 0x007fffff;
     static constexpr float min_normal = 1.17549435e-38f, subnormal_scale = 0x1p25f;
@@ -141,6 +142,7 @@ template <> struct LogConst<f32v> {
 };
 template <> struct LogConst<f64v> {
     using I = i64v;
+    using U = u64v;
     static constexpr std::int64_t one_bits = 0x3ff0000000000000, sqrt_half_bits = 0x3fe6a09e667f3bcd;
     static constexpr std::int64_t mantissa_mask = 0x000fffffffffffff;
     static constexpr double min_normal = 2.2250738585072014e-308, subnormal_scale = 0x1p54;
@@ -156,12 +158,21 @@ static INFONATIVE_INLINE f64v int_to_float(i64v i) {
     return bit_cast_vec<f64v>(i + bit_cast_vec<i64v>(magic)) - magic;
 }
 
+// The bits of x minus the bits of sqrt(1/2), so that the exponent field holds the exponent of
+// x / sqrt(1/2). In unsigned arithmetic: for x <= 0 (whose result the callers discard) the
+// signed subtraction would overflow, which is undefined behaviour.
+template <class V> static INFONATIVE_INLINE typename LogConst<V>::I shifted_bits(V x) {
+    using K = LogConst<V>;
+    using U = typename K::U;
+    return bit_cast_vec<typename K::I>(bit_cast_vec<U>(x) - U(splat<U>(K::sqrt_half_bits)));
+}
+
 // log for positive, finite, normal x only (garbage otherwise: callers check).
 template <class V> static INFONATIVE_INLINE V log_ordinary(V x) {
     using K = LogConst<V>;
     using I = typename K::I;
     constexpr int mbits = MathConst<V>::mantissa_bits;
-    I shifted = bit_cast_vec<I>(x) - K::sqrt_half_bits;
+    I shifted = shifted_bits<V>(x);
     V e = int_to_float(shifted >> mbits);
     V m = bit_cast_vec<V>((shifted & K::mantissa_mask) + K::sqrt_half_bits);
     V f = (m - 1) / (m + 1);
@@ -182,9 +193,8 @@ template <class V> static INFONATIVE_INLINE V log_any(V x) {
     // Subnormals: scale into the normal range first, remember the exponent offset.
     I is_sub = (I)(x < K::min_normal);
     V xs = is_sub ? x * K::subnormal_scale : x;
-    I bits = bit_cast_vec<I>(xs);
     // Split so the mantissa lands in [sqrt(1/2), sqrt(2)): subtract the bits of sqrt(1/2).
-    I shifted = bits - K::sqrt_half_bits;
+    I shifted = shifted_bits<V>(xs);
     I exponent = shifted >> mbits;  // arithmetic shift; garbage for x <= 0, fixed below
     I mant_bits = (shifted & K::mantissa_mask) + K::sqrt_half_bits;
     V m = bit_cast_vec<V>(mant_bits);
