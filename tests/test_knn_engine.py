@@ -162,6 +162,23 @@ def test_mutual_info_matches_brute_force(algorithm, dims, k):
 
 
 @pytest.mark.parametrize("algorithm", [1, 2])
+def test_mutual_info_float32_uses_float32_distances(algorithm):
+    # float32 samples are searched, sorted and counted in float32 (the brute force subtracts in
+    # float32 too); only the digamma sums are float64
+    rng = np.random.default_rng(12)
+    x = gaussian(rng, 400, 1, np.float32)
+    y = np.ascontiguousarray(0.6 * x + gaussian(rng, 400, 1, np.float32), dtype=np.float32)
+    z = gaussian(rng, 400, 2, np.float32)
+    for variables in ([x, y], [x, y, z]):
+        assert _core.knn_mutual_info(variables, 3, algorithm) == pytest.approx(
+            brute_ksg(variables, 3, algorithm), rel=1e-9)
+    assert _core.knn_conditional_mutual_info(x, y, z, 3) == pytest.approx(brute_cmi(x, y, z, 3), rel=1e-9)
+    assert _core.knn_kl_divergence(x, y, 2, 2.0) == pytest.approx(brute_kl(x, y, 2, 2.0), rel=1e-6)
+    labels = rng.integers(0, 3, 400).astype(np.int64)
+    assert _core.knn_mutual_info_mixed(z, labels, 3) == pytest.approx(brute_mixed(z, labels, 3), rel=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
 def test_mutual_info_exact_ties(algorithm):
     # small integers: many distances tie exactly with the k-th joint distance (and duplicates):
     # strict (< eps) and non-strict (<= eps_v) counts must be exactly right

@@ -95,7 +95,7 @@ class KdTree {
     Index row_at(Index pos) const { return rows_[std::size_t(pos)]; }
     const Index* rows() const { return rows_.data(); }
     // The coordinates of the point at tree position pos.
-    const T* coords(Index pos) const {
+    __attribute__((always_inline)) const T* coords(Index pos) const {
         return ordered_ ? points_.data + std::int64_t(pos) * points_.stride
                         : points_.row(rows_[std::size_t(pos)]);
     }
@@ -267,7 +267,9 @@ class KdTree {
             const int stride = kDim > 0 ? kDim : dim_;
             for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
         } else {
-            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, coords(b + j), dim_);
+            const Index* rows = rows_.data() + b;
+            for (Index j = 0; j < e - b; ++j)
+                dist[j] = reduced_distance<kDim>(norm, q, points_.row(rows[j]), dim_);
         }
         // the few points that can enter the list, gathered without branches, then offered
         const T worst = best.worst();
