@@ -113,7 +113,7 @@ class KdTree {
         for (Index node = leaf; node > 0; node = (node - 1) / 2) {
             if (ball_inside<kDim>(norm, q, best.worst(), node)) return;
             const Index sibling = (node & 1) ? node + 1 : node - 1;
-            if (box_gap<kDim>(norm, q, sibling) <= best.worst())
+            if (may_hold_better(box_gap<kDim>(norm, q, sibling), best))
                 search<kDim>(norm, q, self, sibling, best);
         }
     }
@@ -285,6 +285,16 @@ class KdTree {
         }
     }
 
+    // Whether a subtree at this gap may hold a point that enters the k-best list. A point at the
+    // k-th distance itself may (ties go to the lower row), except at distance 0: the points
+    // tied there are exact duplicates, equal in every coordinate, so which of them are kept
+    // changes no estimate, and searching them all would take O(N) per query on data with
+    // many duplicates (noise=0).
+    static bool may_hold_better(T gap, const Neighbours<T>& best) {
+        const T worst = best.worst();
+        return gap < worst || (gap == worst && worst > 0);
+    }
+
     template <int kDim, class Norm>
     void search(const Norm& norm, const T* q, Index exclude, Index node,
                 Neighbours<T>& best) const {
@@ -296,8 +306,8 @@ class KdTree {
         const T gl = box_gap<kDim>(norm, q, left), gr = box_gap<kDim>(norm, q, right);
         const Index near = gl <= gr ? left : right, far = gl <= gr ? right : left;
         const T far_gap = gl <= gr ? gr : gl;
-        if ((gl <= gr ? gl : gr) <= best.worst()) search<kDim>(norm, q, exclude, near, best);
-        if (far_gap <= best.worst()) search<kDim>(norm, q, exclude, far, best);
+        if (may_hold_better(gl <= gr ? gl : gr, best)) search<kDim>(norm, q, exclude, near, best);
+        if (may_hold_better(far_gap, best)) search<kDim>(norm, q, exclude, far, best);
     }
 
     template <int kDim, class Norm>
