@@ -75,6 +75,7 @@ inline void fail(const char* file, int line, const std::string& what) {
 inline bool close(double actual, double expected, double tol) {
     if (std::isnan(expected) || std::isnan(actual)) return std::isnan(expected) && std::isnan(actual);
     if (actual == expected) return true;
+    if (std::isinf(expected) || std::isinf(actual)) return false;
     return std::fabs(actual - expected) <= tol;
 }
 
@@ -105,6 +106,16 @@ inline bool close(double actual, double expected, double tol) {
                         check::format("%s = %.17g, expected %.17g (error %.3g, tolerance %.3g)", \
                                       #actual, check_a_, check_e_,                        \
                                       std::fabs(check_a_ - check_e_), check_t_));         \
+    } while (0)
+
+// CHECK_CLOSE with a context line (printf-style) formatted only on failure: for loops over
+// millions of elements, where a Scope per element would cost more than the check.
+#define CHECK_CLOSE_AT(actual, expected, tol, ...)                                        \
+    do {                                                                                  \
+        if (!check::close(double(actual), double(expected), double(tol))) {               \
+            check::Scope check_scope_(__VA_ARGS__);                                       \
+            CHECK_CLOSE(actual, expected, tol);                                           \
+        }                                                                                 \
     } while (0)
 
 // Bitwise equality of two buffers of `bytes` bytes.
