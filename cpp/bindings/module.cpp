@@ -7,6 +7,7 @@ namespace infonative::bindings {
 void register_runtime(py::module_& m);
 void register_logsumexp(py::module_& m);
 void register_distribution(py::module_& m);
+void register_knn(py::module_& m);
 }  // namespace infonative::bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     infonative::bindings::register_runtime(m);
     infonative::bindings::register_logsumexp(m);
     infonative::bindings::register_distribution(m);
+    infonative::bindings::register_knn(m);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include "infonative/distribution.hpp"
 #include "infonative/isa.hpp"
+#include "infonative/knn.hpp"
 #include "infonative/logits.hpp"
 #include "infonative/logsumexp.hpp"
 #include "infonative/matrix.hpp"

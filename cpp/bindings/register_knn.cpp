@@ -1,0 +1,191 @@
+// Bindings of the kNN estimators. The Python layer (infonative.knn) normalises the samples to
+// C-contiguous 2-D float32/float64 arrays; these functions check that contract, throw
+// std::invalid_argument (ValueError) otherwise, then release the GIL for the computation.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "infonative/knn.hpp"
+
+namespace infonative::bindings {
+
+namespace py = pybind11;
+
+namespace {
+
+[[noreturn]] void bad(const char* name, const std::string& message) {
+    throw std::invalid_argument(std::string(name) + ": " + message);
+}
+
+// A C-contiguous 2-D float32/float64 array as a PointSet (the array must outlive it).
+PointSet point_set(const py::array& a, const char* name) {
+    if (a.ndim() != 2)
+        bad(name, "expected a 2-D array (n_samples, n_dims), got " + std::to_string(a.ndim()) + "-D");
+    const py::dtype dt = a.dtype();
+    if (dt.kind() != 'f' || (dt.itemsize() != 4 && dt.itemsize() != 8))
+        bad(name, "dtype must be float32 or float64, got " + py::str(dt).cast<std::string>());
+    if (!dt.attr("isnative").cast<bool>()) bad(name, "dtype must be in native byte order");
+    if (!(a.flags() & py::array::c_style)) bad(name, "array must be C-contiguous");
+    if (a.shape(0) < 1 || a.shape(1) < 1) bad(name, "need at least one sample and one dimension");
+    return PointSet{a.data(), dt.itemsize() == 4 ? DType::float32 : DType::float64, a.shape(0),
+                    a.shape(1), a.shape(1) * dt.itemsize()};
+}
+
+void check_same(const PointSet& a, const PointSet& b, const char* name, bool same_n) {
+    if (a.dtype != b.dtype) bad(name, "all sample arrays must share one dtype");
+    if (same_n && a.n != b.n)
+        bad(name, "all variables need the same number of samples (" + std::to_string(a.n) +
+                      " != " + std::to_string(b.n) + ")");
+}
+
+void check_k(int k, std::int64_t n, const char* name) {
+    if (k < 1 || k >= n)
+        bad(name, "k must satisfy 1 <= k < n_samples (k = " + std::to_string(k) +
+                      ", n_samples = " + std::to_string(n) + ")");
+}
+
+const std::int64_t* int64_data(const py::array& a, int ndim, const char* name) {
+    if (a.ndim() != ndim) bad(name, "expected a " + std::to_string(ndim) + "-D array");
+    const py::dtype dt = a.dtype();
+    if (dt.kind() != 'i' || dt.itemsize() != 8 || !dt.attr("isnative").cast<bool>())
+        bad(name, "dtype must be native int64, got " + py::str(dt).cast<std::string>());
+    if (!(a.flags() & py::array::c_style)) bad(name, "array must be C-contiguous");
+    return static_cast<const std::int64_t*>(a.data());
+}
+
+struct Variables {
+    std::vector<py::array> arrays;  // keeps converted arrays alive
+    std::vector<PointSet> sets;
+};
+
+Variables variables_of(const py::sequence& variables, const char* name) {
+    Variables v;
+    if (py::len(variables) < 2) bad(name, "need at least two variables");
+    for (const py::handle item : variables) {
+        v.arrays.push_back(py::reinterpret_borrow<py::object>(item).cast<py::array>());
+        v.sets.push_back(point_set(v.arrays.back(), name));
+        check_same(v.sets.front(), v.sets.back(), name, true);
+    }
+    return v;
+}
+
+const std::int64_t* permutations_of(const py::array& permutations, std::int64_t n, const char* name,
+                                    std::int64_t* count) {
+    const std::int64_t* data = int64_data(permutations, 2, name);
+    if (permutations.shape(1) != n)
+        bad(name, "permutations must have shape (n_permutations, n_samples)");
+    *count = permutations.shape(0);
+    return data;
+}
+
+}  // namespace
+
+void register_knn(py::module_& m) {
+    m.def(
+        "knn_entropy",
+        [](const py::array& x, int k, double p) {
+            const PointSet xs = point_set(x, "knn_entropy");
+            check_k(k, xs.n, "knn_entropy");
+            py::gil_scoped_release release;
+            return knn_entropy(xs, k, p);
+        },
+        py::arg("x"), py::arg("k"), py::arg("p"),
+        "Kozachenko-Leonenko entropy (nats) of x (n, d) with the p-norm (inf: max-norm).");
+    m.def(
+        "knn_mutual_info",
+        [](const py::sequence& variables, int k, int algorithm) {
+            const Variables v = variables_of(variables, "knn_mutual_info");
+            check_k(k, v.sets[0].n, "knn_mutual_info");
+            py::gil_scoped_release release;
+            return knn_mutual_info(v.sets.data(), int(v.sets.size()), k, algorithm);
+        },
+        py::arg("variables"), py::arg("k"), py::arg("algorithm"),
+        "KSG mutual information (nats) of two or more variables (each (n, d_v)).");
+    m.def(
+        "knn_conditional_mutual_info",
+        [](const py::array& x, const py::array& y, const py::array& z, int k) {
+            const char* name = "knn_conditional_mutual_info";
+            const PointSet xs = point_set(x, name), ys = point_set(y, name), zs = point_set(z, name);
+            check_same(xs, ys, name, true);
+            check_same(xs, zs, name, true);
+            check_k(k, xs.n, name);
+            py::gil_scoped_release release;
+            return knn_conditional_mutual_info(xs, ys, zs, k);
+        },
+        py::arg("x"), py::arg("y"), py::arg("z"), py::arg("k"),
+        "Frenzel-Pompe conditional mutual information I(x; y | z) in nats.");
+    m.def(
+        "knn_kl_divergence",
+        [](const py::array& x, const py::array& y, int k, double p) {
+            const char* name = "knn_kl_divergence";
+            const PointSet xs = point_set(x, name), ys = point_set(y, name);
+            check_same(xs, ys, name, false);
+            if (xs.dim != ys.dim) bad(name, "x and y must have the same number of dimensions");
+            check_k(k, xs.n, name);
+            if (k > ys.n) bad(name, "k must not exceed the number of samples of y");
+            py::gil_scoped_release release;
+            return knn_kl_divergence(xs, ys, k, p);
+        },
+        py::arg("x"), py::arg("y"), py::arg("k"), py::arg("p"),
+        "Wang-Kulkarni-Verdu kNN estimate of D(P || Q) in nats (x from P, y from Q).");
+    m.def(
+        "knn_mutual_info_mixed",
+        [](const py::array& x, const py::array& labels, int k) {
+            const char* name = "knn_mutual_info_mixed";
+            const PointSet xs = point_set(x, name);
+            const std::int64_t* l = int64_data(labels, 1, name);
+            if (labels.shape(0) != xs.n) bad(name, "labels must have one entry per sample");
+            py::gil_scoped_release release;
+            return knn_mutual_info_mixed(xs, l, k);
+        },
+        py::arg("x"), py::arg("labels"), py::arg("k"),
+        "Ross (2014) mutual information (nats) of continuous x and int64 labels.");
+    m.def(
+        "knn_mutual_info_surrogates",
+        [](const py::sequence& variables, int k, int algorithm, const py::array& permutations) {
+            const char* name = "knn_mutual_info_surrogates";
+            const Variables v = variables_of(variables, name);
+            check_k(k, v.sets[0].n, name);
+            std::int64_t count = 0;
+            const std::int64_t* perms = permutations_of(permutations, v.sets[0].n, name, &count);
+            py::array_t<double> out(count);
+            double* result = out.mutable_data();
+            {
+                py::gil_scoped_release release;
+                knn_mutual_info_surrogates(v.sets.data(), int(v.sets.size()), k, algorithm, perms,
+                                           count, result);
+            }
+            return out;
+        },
+        py::arg("variables"), py::arg("k"), py::arg("algorithm"), py::arg("permutations"),
+        "KSG mutual information with the rows of the last variable permuted by each row of "
+        "permutations (int64, (n_permutations, n)).");
+    m.def(
+        "knn_conditional_mutual_info_surrogates",
+        [](const py::array& x, const py::array& y, const py::array& z, int k,
+           const py::array& permutations) {
+            const char* name = "knn_conditional_mutual_info_surrogates";
+            const PointSet xs = point_set(x, name), ys = point_set(y, name), zs = point_set(z, name);
+            check_same(xs, ys, name, true);
+            check_same(xs, zs, name, true);
+            check_k(k, xs.n, name);
+            std::int64_t count = 0;
+            const std::int64_t* perms = permutations_of(permutations, xs.n, name, &count);
+            py::array_t<double> out(count);
+            double* result = out.mutable_data();
+            {
+                py::gil_scoped_release release;
+                knn_conditional_mutual_info_surrogates(xs, ys, zs, k, perms, count, result);
+            }
+            return out;
+        },
+        py::arg("x"), py::arg("y"), py::arg("z"), py::arg("k"), py::arg("permutations"),
+        "Frenzel-Pompe CMI with the rows of y permuted by each row of permutations.");
+}
+
+}  // namespace infonative::bindings

@@ -1,0 +1,66 @@
+// Kozachenko-Leonenko differential entropy.
+#include <cmath>
+#include <vector>
+
+#include "infonative/knn.hpp"
+#include "knn/ball_volume.hpp"
+#include "knn/digamma.hpp"
+#include "knn/kd_tree.hpp"
+#include "knn/sorted_marginal.hpp"
+#include "knn/tree_order.hpp"
+#include "knn/validate.hpp"
+
+namespace infonative {
+
+namespace knn_detail {
+namespace {
+
+// sum_i log rho_k(i) in row order.
+template <class T, class Norm>
+double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
+    const bool parallel = worth_parallel(x.n);
+    std::vector<double> log_rho(std::size_t(x.n));
+    if (x.dim == 1) {  // every p-norm is |dx| in one dimension
+        SortedMarginal<T> sorted;
+        sorted.reserve(x.n, x.n, false);
+        sorted.build(x, nullptr, x.n);
+        for_each_index(x.n, parallel, [&](int, std::int64_t pos) {
+            log_rho[std::size_t(sorted.row_at(pos))] = std::log(double(sorted.kth_distance(pos, k)));
+        });
+        return sum_in_order(log_rho);
+    }
+    KdTree<T> tree;
+    tree.reserve(x.n, x.dim, x.n);
+    tree.build(x, nullptr, x.n, parallel);
+    NeighbourScratch<T> scratch(scratch_slots(parallel), k);
+    with_fixed_dim(x.dim, [&](auto dim) {
+        constexpr int kDim = decltype(dim)::value;
+        for_each_in_tree_order(tree, parallel, [&](int slot, Index leaf, Index pos) {
+            Neighbours<T> best = scratch.at(slot);
+            best.reset();
+            tree.template nearest_own<kDim>(norm, leaf, pos, best);
+            log_rho[std::size_t(tree.row_at(pos))] = std::log(double(norm.distance(best.worst())));
+        });
+    });
+    return sum_in_order(log_rho);
+}
+
+}  // namespace
+}  // namespace knn_detail
+
+double knn_entropy(const PointSet& x, int k, double p) {
+    using namespace knn_detail;
+    const char* what = "knn_entropy";
+    check_shape(x, what, x.dtype);
+    check_k(k, x.n, what);
+    check_p(p, what);
+    const Digamma& psi = Digamma::instance();
+    const double sum = with_scalar(x.dtype, [&](auto scalar) {
+        using T = decltype(scalar);
+        const Points<T> points = checked_points<T>(x, what);
+        return with_norm(p, [&](const auto& norm) { return sum_log_kth_distance(points, k, norm); });
+    });
+    return psi(x.n) - psi(k) + log_unit_ball_volume(int(x.dim), p) + double(x.dim) * (sum / double(x.n));
+}
+
+}  // namespace infonative

@@ -1,0 +1,290 @@
+// A kd-tree: a permutation of row numbers plus one tight bounding box per node. Queries read
+// the coordinates either in place from the caller's points, through the permutation (never
+// copied), or, where the estimator assembled the points itself (a joint space), from its buffer
+// refilled in tree order (use_tree_ordered), so that a leaf's points are contiguous in memory.
+//
+// The tree is complete and implicit: node i has children 2i+1 and 2i+2, every leaf sits at the
+// same depth and holds at most kLeafSize points. Each internal node splits its range at the
+// median of its widest axis. Building sorts the rows once per axis (radix sort, or orders the
+// caller already has) and then, level by level, splits every node's sorted lists stably at the
+// median of the chosen axis: O(d n) sequential work per level, O(d n log n) in all, no
+// comparisons to mispredict, and each node's tight box read off the ends of its lists. The
+// result is deterministic; estimates do not depend on the tree's shape anyway (queries are exact
+// and ties are broken by row).
+//
+// Queries are const and may run concurrently. Norms are policies (norms.hpp) and distances are
+// compared in reduced form; kDim > 0 fixes the dimension at compile time.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "knn/neighbours.hpp"
+#include "knn/norms.hpp"
+#include "knn/points.hpp"
+#include "knn/radix_sort.hpp"
+
+namespace infonative::knn_detail {
+
+template <class T>
+class KdTree {
+  public:
+    static constexpr std::int64_t kLeafSize = 16;
+
+    // Allocates storage for up to `capacity` points of `dim` coordinates, taken from point sets
+    // of up to `rows_total` rows. The only allocating step: build() and the queries never
+    // allocate (and never throw).
+    void reserve(std::int64_t capacity, int dim, std::int64_t rows_total) {
+        dim_ = dim;
+        const std::size_t nodes = (std::size_t(2) << depth_for(capacity)) - 1;
+        rows_.resize(std::size_t(capacity));
+        begin_.resize(nodes);
+        end_.resize(nodes);
+        box_.resize(nodes * 2 * std::size_t(dim));
+        lists_.resize(std::size_t(capacity) * std::size_t(dim));
+        spare_.resize(std::size_t(capacity));
+        side_.resize(std::size_t(rows_total));
+        sort_a_.resize(std::size_t(capacity));
+        sort_b_.resize(std::size_t(capacity));
+    }
+
+    // Builds over points.row(r) for the `count` rows listed in `rows` (all rows 0..count-1 when
+    // rows is null). Requires reserve(>= count, points.dim, >= points.n) and count >= 1.
+    // presorted[a], when given and not null, lists the same rows sorted by axis a (saves that
+    // axis's sort). `parallel` splits each level's nodes across the OpenMP team. Queries then
+    // read the points in place.
+    void build(const Points<T>& points, const Index* rows, std::int64_t count, bool parallel,
+               const Index* const* presorted = nullptr) {
+        points_ = points;
+        ordered_ = false;
+        n_ = count;
+        depth_ = depth_for(count);
+        for (int a = 0; a < dim_; ++a) {
+            Index* list = axis_list(a);
+            if (presorted && presorted[a]) {
+                std::copy(presorted[a], presorted[a] + count, list);
+                continue;
+            }
+            for (std::int64_t j = 0; j < count; ++j) {
+                const Index r = rows ? rows[j] : Index(j);
+                sort_a_[std::size_t(j)] = {to_sort_bits(points.row(r)[a]), r};
+            }
+            const auto* sorted = radix_sort_pairs(sort_a_.data(), sort_b_.data(), count);
+            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].second;
+        }
+        build_levels(parallel);
+    }
+
+    // Queries read point `pos` at data + pos * dim from now on: the caller refilled its own
+    // buffer in tree order (row pos = the point of row_at(pos)).
+    void use_tree_ordered(const T* data) {
+        points_ = Points<T>{data, n_, dim_, dim_};
+        ordered_ = true;
+    }
+
+    std::int64_t size() const { return n_; }
+    int dim() const { return dim_; }
+    const Points<T>& points() const { return points_; }
+    std::int64_t leaf_count() const { return std::int64_t(1) << depth_; }
+    Index first_leaf() const { return Index((std::int64_t(1) << depth_) - 1); }
+    Index begin(Index node) const { return begin_[std::size_t(node)]; }
+    Index end(Index node) const { return end_[std::size_t(node)]; }
+    Index row_at(Index pos) const { return rows_[std::size_t(pos)]; }
+    const Index* rows() const { return rows_.data(); }
+    // The coordinates of the point at tree position pos.
+    const T* coords(Index pos) const {
+        return ordered_ ? points_.data + std::int64_t(pos) * points_.stride
+                        : points_.row(rows_[std::size_t(pos)]);
+    }
+
+    // The k nearest points to the tree's own point at position `pos` (in leaf `leaf`), itself
+    // excluded. Starts from its leaf and walks up, searching each sibling subtree that may hold
+    // a closer point, and stops as soon as the current k-th distance ball lies strictly inside
+    // the box of the subtree searched so far: every point outside a subtree lies beyond one of
+    // its box faces (children never overlap across a split value), hence farther away.
+    template <int kDim, class Norm>
+    void nearest_own(const Norm& norm, Index leaf, Index pos, Neighbours<T>& best) const {
+        const Index self = rows_[std::size_t(pos)];
+        const T* q = coords(pos);
+        scan_leaf<kDim>(norm, q, self, leaf, best);
+        for (Index node = leaf; node > 0; node = (node - 1) / 2) {
+            if (ball_inside<kDim>(norm, q, best.worst(), node)) return;
+            const Index sibling = (node & 1) ? node + 1 : node - 1;
+            if (box_gap<kDim>(norm, q, sibling) <= best.worst())
+                search<kDim>(norm, q, self, sibling, best);
+        }
+    }
+
+    // The k nearest points to q, skipping row `exclude` (-1: none).
+    template <int kDim, class Norm>
+    void nearest(const Norm& norm, const T* q, Index exclude, Neighbours<T>& best) const {
+        search<kDim>(norm, q, exclude, 0, best);
+    }
+
+    // Number of points p (q itself included if it is one) with reduced distance <= radius.
+    template <int kDim, class Norm>
+    std::int64_t count_within(const Norm& norm, const T* q, T reduced_radius) const {
+        return count_node<kDim>(norm, q, reduced_radius, 0);
+    }
+
+  private:
+    static int depth_for(std::int64_t count) {
+        int depth = 0;
+        while (((count + (std::int64_t(1) << depth) - 1) >> depth) > kLeafSize) ++depth;
+        return depth;
+    }
+
+    const T* lo(Index node) const { return &box_[std::size_t(node) * 2 * std::size_t(dim_)]; }
+    const T* hi(Index node) const { return lo(node) + dim_; }
+
+    Index* axis_list(int a) { return lists_.data() + std::size_t(a) * rows_.size(); }
+
+    void build_levels(bool parallel) {
+        begin_[0] = 0;
+        end_[0] = Index(n_);
+#pragma omp parallel if (parallel)
+        for (int level = 0; level <= depth_; ++level) {
+            const std::int64_t first = (std::int64_t(1) << level) - 1;
+            const std::int64_t width = std::int64_t(1) << level;
+            // static: the nodes of a level hold equal numbers of points
+#pragma omp for schedule(static)
+            for (std::int64_t j = 0; j < width; ++j) build_node(Index(first + j), level < depth_);
+        }
+    }
+
+    // The node's box from the ends of its sorted lists, then (internal nodes) a stable split of
+    // every list at the median of the widest axis.
+    void build_node(Index node, bool split) {
+        const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
+        T* low = &box_[std::size_t(node) * 2 * std::size_t(dim_)];
+        T* high = low + dim_;
+        int axis = 0;
+        for (int a = 0; a < dim_; ++a) {
+            const Index* list = axis_list(a);
+            low[a] = points_.row(list[b])[a];
+            high[a] = points_.row(list[e - 1])[a];
+            if (high[a] - low[a] > high[axis] - low[axis]) axis = a;
+        }
+        if (!split) {
+            std::copy(axis_list(0) + b, axis_list(0) + e, rows_.begin() + b);
+            return;
+        }
+        const Index mid = b + (e - b) / 2;
+        const Index* by_axis = axis_list(axis);
+        unsigned char* side = side_.data();
+        for (Index p = b; p < mid; ++p) side[by_axis[p]] = 0;
+        for (Index p = mid; p < e; ++p) side[by_axis[p]] = 1;
+        Index* spare = spare_.data();
+        for (int a = 0; a < dim_; ++a) {
+            if (a == axis) continue;
+            Index* list = axis_list(a);
+            Index left = b, right = mid;
+            for (Index p = b; p < e; ++p) {
+                // select the cursor arithmetically: the side is a coin flip, a branch on it
+                // would be mispredicted half the time
+                const Index r = list[p];
+                const Index go_right = side[r];
+                spare[left + ((right - left) & -go_right)] = r;
+                right += go_right;
+                left += go_right ^ 1;
+            }
+            std::copy(spare + b, spare + e, list + b);
+        }
+        const std::size_t child = 2 * std::size_t(node) + 1;
+        begin_[child] = b;
+        end_[child] = mid;
+        begin_[child + 1] = mid;
+        end_[child + 1] = e;
+    }
+
+    // Whether the ball of reduced radius r around q (a point of the node) lies strictly inside
+    // the node's box: along every axis the nearest face is farther than r.
+    template <int kDim, class Norm>
+    bool ball_inside(const Norm& norm, const T* q, T radius, Index node) const {
+        const int d = kDim > 0 ? kDim : dim_;
+        const T* low = lo(node);
+        const T* high = low + d;
+        T face = std::min(T(q[0] - low[0]), T(high[0] - q[0]));
+        for (int j = 1; j < d; ++j) face = std::min(face, std::min(T(q[j] - low[j]), T(high[j] - q[j])));
+        return norm.term(face) > radius;
+    }
+
+    // Reduced distance from q to the node's box (0 inside), and to its farthest corner.
+    template <int kDim, class Norm>
+    T box_gap(const Norm& norm, const T* q, Index node) const {
+        const int d = kDim > 0 ? kDim : dim_;
+        const T* low = lo(node);
+        const T* high = low + d;
+        T acc = norm.term(std::max(std::max(T(low[0] - q[0]), T(q[0] - high[0])), T(0)));
+        for (int j = 1; j < d; ++j)
+            acc = norm.add(acc, norm.term(std::max(std::max(T(low[j] - q[j]), T(q[j] - high[j])), T(0))));
+        return acc;
+    }
+    template <int kDim, class Norm>
+    T box_far(const Norm& norm, const T* q, Index node) const {
+        const int d = kDim > 0 ? kDim : dim_;
+        const T* low = lo(node);
+        const T* high = low + d;
+        T acc = norm.term(std::max(T(q[0] - low[0]), T(high[0] - q[0])));
+        for (int j = 1; j < d; ++j)
+            acc = norm.add(acc, norm.term(std::max(T(q[j] - low[j]), T(high[j] - q[j]))));
+        return acc;
+    }
+
+    template <int kDim, class Norm>
+    void scan_leaf(const Norm& norm, const T* q, Index exclude, Index node,
+                   Neighbours<T>& best) const {
+        const Index e = end_[std::size_t(node)];
+        for (Index pos = begin_[std::size_t(node)]; pos < e; ++pos) {
+            const Index r = rows_[std::size_t(pos)];
+            const T d = reduced_distance<kDim>(norm, q, coords(pos), dim_);
+            if (d <= best.worst() && r != exclude) best.offer(d, r);
+        }
+    }
+
+    template <int kDim, class Norm>
+    void search(const Norm& norm, const T* q, Index exclude, Index node,
+                Neighbours<T>& best) const {
+        if (node >= first_leaf()) {
+            scan_leaf<kDim>(norm, q, exclude, node, best);
+            return;
+        }
+        const Index left = 2 * node + 1, right = left + 1;
+        const T gl = box_gap<kDim>(norm, q, left), gr = box_gap<kDim>(norm, q, right);
+        const Index near = gl <= gr ? left : right, far = gl <= gr ? right : left;
+        const T far_gap = gl <= gr ? gr : gl;
+        if ((gl <= gr ? gl : gr) <= best.worst()) search<kDim>(norm, q, exclude, near, best);
+        if (far_gap <= best.worst()) search<kDim>(norm, q, exclude, far, best);
+    }
+
+    template <int kDim, class Norm>
+    std::int64_t count_node(const Norm& norm, const T* q, T radius, Index node) const {
+        if (box_gap<kDim>(norm, q, node) > radius) return 0;
+        const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
+        if (box_far<kDim>(norm, q, node) <= radius) return e - b;
+        if (node >= first_leaf()) {
+            std::int64_t c = 0;
+            for (Index pos = b; pos < e; ++pos)
+                c += reduced_distance<kDim>(norm, q, coords(pos), dim_) <= radius;
+            return c;
+        }
+        return count_node<kDim>(norm, q, radius, 2 * node + 1) +
+               count_node<kDim>(norm, q, radius, 2 * node + 2);
+    }
+
+    Points<T> points_;  // the caller's points, or a buffer in tree order (ordered_)
+    bool ordered_ = false;
+    std::int64_t n_ = 0;
+    int dim_ = 0;
+    int depth_ = 0;
+    std::vector<Index> rows_;         // tree order -> row number
+    std::vector<Index> begin_, end_;  // each node's range of positions
+    std::vector<T> box_;              // per node: dim lows, then dim highs
+    // build scratch: per-axis sorted row lists, a spare list, each row's side of a split
+    std::vector<Index> lists_, spare_;
+    std::vector<unsigned char> side_;
+    std::vector<std::pair<SortBits<T>, Index>> sort_a_, sort_b_;
+};
+
+}  // namespace infonative::knn_detail

@@ -1,0 +1,63 @@
+// Wang-Kulkarni-Verdu kNN estimate of the Kullback-Leibler divergence.
+#include <cmath>
+#include <vector>
+
+#include "infonative/knn.hpp"
+#include "knn/kd_tree.hpp"
+#include "knn/tree_order.hpp"
+#include "knn/validate.hpp"
+
+namespace infonative {
+
+namespace knn_detail {
+namespace {
+
+// sum_i log(nu_k(i) / rho_k(i)) in row order.
+template <class T, class Norm>
+double sum_log_ratio(const Points<T>& x, const Points<T>& y, int k, const Norm& norm) {
+    const bool parallel = worth_parallel(x.n);
+    KdTree<T> x_tree, y_tree;
+    x_tree.reserve(x.n, x.dim, x.n);
+    x_tree.build(x, nullptr, x.n, parallel);
+    y_tree.reserve(y.n, y.dim, y.n);
+    y_tree.build(y, nullptr, y.n, worth_parallel(y.n));
+    NeighbourScratch<T> scratch(scratch_slots(parallel), k);
+    std::vector<double> log_ratio(std::size_t(x.n));
+    with_fixed_dim(x.dim, [&](auto dim) {
+        constexpr int kDim = decltype(dim)::value;
+        for_each_in_tree_order(x_tree, parallel, [&](int slot, Index leaf, Index pos) {
+            Neighbours<T> best = scratch.at(slot);
+            best.reset();
+            x_tree.template nearest_own<kDim>(norm, leaf, pos, best);
+            const double rho = double(norm.distance(best.worst()));
+            const Index i = x_tree.row_at(pos);
+            best.reset();
+            y_tree.template nearest<kDim>(norm, x.row(i), Index(-1), best);
+            const double nu = double(norm.distance(best.worst()));
+            log_ratio[std::size_t(i)] = std::log(nu / rho);
+        });
+    });
+    return sum_in_order(log_ratio);
+}
+
+}  // namespace
+}  // namespace knn_detail
+
+double knn_kl_divergence(const PointSet& x, const PointSet& y, int k, double p) {
+    using namespace knn_detail;
+    const char* what = "knn_kl_divergence";
+    check_shape(x, what, x.dtype);
+    check_shape(y, what, x.dtype);
+    if (x.dim != y.dim) fail(what, "x and y must have the same dimension");
+    check_k(k, x.n, what);
+    if (k > y.n) fail(what, "k must not exceed the number of samples of y");
+    check_p(p, what);
+    const double sum = with_scalar(x.dtype, [&](auto scalar) {
+        using T = decltype(scalar);
+        const Points<T> xs = checked_points<T>(x, what), ys = checked_points<T>(y, what);
+        return with_norm(p, [&](const auto& norm) { return sum_log_ratio(xs, ys, k, norm); });
+    });
+    return double(x.dim) * (sum / double(x.n)) + std::log(double(y.n) / double(x.n - 1));
+}
+
+}  // namespace infonative

@@ -1,0 +1,79 @@
+// Neighbour counts and k-th distances in one variable's own (marginal) space under the max-norm:
+// a sorted copy for one dimension, a kd-tree otherwise. Queries name a row of the set.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "knn/kd_tree.hpp"
+#include "knn/sorted_marginal.hpp"
+
+namespace infonative::knn_detail {
+
+template <class T>
+class MaxNormSpace {
+  public:
+    // Allocates for `capacity` of the rows of `points` (the only allocating step).
+    void reserve(const Points<T>& points, std::int64_t capacity) {
+        one_dim_ = points.dim == 1;
+        if (one_dim_) sorted_.reserve(capacity, points.n, true);
+        else tree_.reserve(capacity, points.dim, points.n);
+    }
+
+    // Over the listed rows of `points` (all when rows is null).
+    void build(const Points<T>& points, const Index* rows, std::int64_t count, bool parallel) {
+        points_ = points;
+        if (one_dim_) sorted_.build(points, rows, count);
+        else tree_.build(points, rows, count, parallel);
+    }
+
+    // The set's rows sorted by value (one dimension only, else null).
+    const Index* sorted_rows() const { return one_dim_ ? sorted_.rows() : nullptr; }
+
+    // Other points j of the set with max_a |x_ja - x_row,a| <= r (row belongs to the set).
+    std::int64_t count_within(Index row, T r) const {
+        if (one_dim_) return sorted_.count_within(sorted_.position_of(row, points_.row(row)[0]), r);
+        const T* q = points_.row(row);
+        return with_fixed_dim(points_.dim, [&](auto dim) {
+                   return tree_.template count_within<decltype(dim)::value>(MaxNorm{}, q, r);
+               }) - 1;
+    }
+
+    // The same with < r: <= nextafter(r, 0), and nothing is closer than 0.
+    std::int64_t count_strictly_within(Index row, T r) const {
+        return r > 0 ? count_within(row, std::nextafter(r, T(0))) : 0;
+    }
+
+    // Batch form for up to 64 rows: out[j] = count_within(rows[j], radius[j]); a negative
+    // radius counts none. One dimension interleaves the searches (sorted_marginal.hpp).
+    void count_within_batch(const Index* rows, const T* radius, int count, std::int64_t* out) const {
+        if (one_dim_) {
+            T x[64];
+            for (int j = 0; j < count; ++j) x[j] = points_.row(rows[j])[0];
+            sorted_.count_within_batch(x, radius, count, out);
+            return;
+        }
+        for (int j = 0; j < count; ++j) out[j] = radius[j] < 0 ? 0 : count_within(rows[j], radius[j]);
+    }
+
+    // The radius whose inclusive count is the strict count at r: nextafter(r, 0), or -1 (none)
+    // when r <= 0 since nothing is closer than 0.
+    static T strict_radius(T r) { return r > 0 ? std::nextafter(r, T(0)) : T(-1); }
+
+    // Distance from row to its k-th nearest other point of the set (k < set size).
+    T kth_distance(Index row, int k, Neighbours<T>& scratch) const {
+        if (one_dim_) return sorted_.kth_distance(sorted_.position_of(row, points_.row(row)[0]), k);
+        scratch.reset();
+        with_fixed_dim(points_.dim, [&](auto dim) {
+            tree_.template nearest<decltype(dim)::value>(MaxNorm{}, points_.row(row), row, scratch);
+        });
+        return scratch.worst();
+    }
+
+  private:
+    Points<T> points_;
+    bool one_dim_ = false;
+    SortedMarginal<T> sorted_;
+    KdTree<T> tree_;
+};
+
+}  // namespace infonative::knn_detail

@@ -1,0 +1,231 @@
+// Kraskov-Stoegbauer-Grassberger mutual information (algorithms 1 and 2, m >= 2 variables) and
+// its permutation surrogates.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "infonative/knn.hpp"
+#include "knn/digamma.hpp"
+#include "knn/joint_buffer.hpp"
+#include "knn/kd_tree.hpp"
+#include "knn/max_norm_space.hpp"
+#include "knn/tree_order.hpp"
+#include "knn/validate.hpp"
+
+namespace infonative {
+
+namespace knn_detail {
+namespace {
+
+// Everything one estimate needs that depends on the pairing of rows: the joint space and its
+// tree, per-thread neighbour lists, the per-point terms. Allocated once, reused by surrogates.
+template <class T>
+struct KsgWorkspace {
+    Index* leaf_neighbours(int slot) { return neighbours.data() + std::size_t(slot) * neighbours_stride; }
+
+    JointBuffer<T> joint;
+    KdTree<T> tree;
+    NeighbourScratch<T> scratch;
+    std::vector<double> terms;
+    std::vector<Index> inverse, last_sorted;  // a surrogate's order of the last variable
+    std::vector<const Index*> presorted;      // per joint axis, or null
+    std::vector<Index> neighbours;            // per slot: a leaf's neighbour lists
+    std::size_t neighbours_stride;
+
+    KsgWorkspace(std::int64_t n, int dim, int k, int slots)
+        : scratch(slots, k), terms(std::size_t(n)), inverse(std::size_t(n)),
+          last_sorted(std::size_t(n)), presorted(std::size_t(dim)),
+          neighbours_stride(std::size_t(KdTree<T>::kLeafSize) * std::size_t(k) + 16) {
+        neighbours.resize(neighbours_stride * std::size_t(slots));
+        joint.reserve(n, dim);
+        tree.reserve(n, dim, n);
+    }
+};
+
+template <class T>
+class Ksg {
+  public:
+    // Builds the marginal spaces, which no permutation of rows changes.
+    Ksg(const std::vector<Points<T>>& vars, int k, int algorithm)
+        : vars_(vars), k_(k), algorithm_(algorithm), n_(vars[0].n), marginals_(vars.size()) {
+        for (const Points<T>& v : vars) {
+            offsets_.push_back(dim_);
+            dim_ += v.dim;
+        }
+        const bool parallel = worth_parallel(n_);
+        for (std::size_t v = 0; v < vars.size(); ++v) {
+            marginals_[v].reserve(vars[v], n_);
+            marginals_[v].build(vars[v], nullptr, n_, parallel);
+        }
+    }
+
+    int dim() const { return dim_; }
+    std::int64_t n() const { return n_; }
+    int k() const { return k_; }
+
+    // One estimate with the last variable's rows mapped through last_map (null: as given).
+    // Never allocates or throws.
+    double estimate(KsgWorkspace<T>& w, const std::int64_t* last_map, bool parallel) const {
+        const int m = int(vars_.size());
+        build_joint_tree(w, last_map, parallel);
+        const Digamma& psi = Digamma::instance();
+        with_fixed_dim(dim_, [&](auto dim) {
+            constexpr int kDim = decltype(dim)::value;
+            // leaf by leaf: the k nearest of each point, then each marginal's counts for the
+            // whole leaf in one batch
+            for_each_leaf(w.tree, parallel, [&](int slot, Index leaf) {
+                constexpr int kBatch = int(KdTree<T>::kLeafSize);
+                const Index b = w.tree.begin(leaf), e = w.tree.end(leaf);
+                const int count = int(e - b);
+                Index samples[kBatch], rows[kBatch];
+                T eps[kBatch], radius[kBatch];
+                std::int64_t counts[kBatch];
+                double term[kBatch] = {};
+                Neighbours<T> best = w.scratch.at(slot);
+                Index* nearest = w.leaf_neighbours(slot);  // algorithm 2: each point's k neighbours
+                for (int j = 0; j < count; ++j) {
+                    best.reset();
+                    w.tree.template nearest_own<kDim>(MaxNorm{}, leaf, b + j, best);
+                    samples[j] = w.tree.row_at(b + j);
+                    eps[j] = best.worst();
+                    if (algorithm_ == 2) std::copy(best.row, best.row + k_, nearest + j * k_);
+                }
+                for (int v = 0; v < m; ++v) {
+                    const bool mapped = v == m - 1 && last_map;
+                    for (int j = 0; j < count; ++j) {
+                        rows[j] = mapped ? Index(last_map[samples[j]]) : samples[j];
+                        radius[j] = algorithm_ == 1
+                                        ? MaxNormSpace<T>::strict_radius(eps[j])
+                                        : marginal_eps(nearest + j * k_, samples[j], v, last_map);
+                    }
+                    marginals_[std::size_t(v)].count_within_batch(rows, radius, count, counts);
+                    for (int j = 0; j < count; ++j)
+                        term[j] += psi(algorithm_ == 1 ? counts[j] + 1 : counts[j]);
+                }
+                for (int j = 0; j < count; ++j) w.terms[std::size_t(samples[j])] = term[j];
+            });
+        });
+        const double mean = sum_in_order(w.terms) / double(n_);
+        const double others = double(m - 1);
+        if (algorithm_ == 1) return psi(k_) + others * psi(n_) - mean;
+        return psi(k_) - others / k_ + others * psi(n_) - mean;
+    }
+
+  private:
+    // eps_v of algorithm 2: the largest marginal distance from sample i to its k neighbours.
+    T marginal_eps(const Index* neighbours, Index i, int v, const std::int64_t* last_map) const {
+        const Points<T>& var = vars_[std::size_t(v)];
+        const bool mapped = v + 1 == int(vars_.size()) && last_map;
+        const T* qi = var.row(mapped ? Index(last_map[i]) : i);
+        T eps = 0;
+        for (int j = 0; j < k_; ++j) {
+            const Index nb = neighbours[j];
+            const T* qj = var.row(mapped ? Index(last_map[nb]) : nb);
+            eps = std::max(eps, reduced_distance<0>(MaxNorm{}, qi, qj, var.dim));
+        }
+        return eps;
+    }
+
+    // The joint tree, built from the joint buffer in row order (the 1-D variables' sorted orders
+    // come from their marginals), then the buffer refilled in tree order for the queries.
+    void build_joint_tree(KsgWorkspace<T>& w, const std::int64_t* last_map, bool parallel) const {
+        const std::size_t m = vars_.size();
+        for (std::size_t v = 0; v < m; ++v)
+            w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr);
+        std::fill(w.presorted.begin(), w.presorted.end(), nullptr);
+        for (std::size_t v = 0; v < m; ++v) {
+            const Index* sorted = marginals_[v].sorted_rows();
+            if (!sorted) continue;
+            if (v + 1 == m && last_map) {
+                // sample i holds row last_map[i]: rows sorted by value, renamed to samples
+                for (std::int64_t i = 0; i < n_; ++i) w.inverse[std::size_t(last_map[i])] = Index(i);
+                for (std::int64_t p = 0; p < n_; ++p)
+                    w.last_sorted[std::size_t(p)] = w.inverse[std::size_t(sorted[p])];
+                sorted = w.last_sorted.data();
+            }
+            w.presorted[std::size_t(offsets_[v])] = sorted;
+        }
+        w.tree.build(w.joint.view(), nullptr, n_, parallel, w.presorted.data());
+        for (std::size_t v = 0; v < m; ++v)
+            w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr,
+                              w.tree.rows());
+        w.tree.use_tree_ordered(w.joint.data());
+    }
+
+    std::vector<Points<T>> vars_;
+    int k_, algorithm_;
+    std::int64_t n_;
+    int dim_ = 0;
+    std::vector<int> offsets_;
+    std::vector<MaxNormSpace<T>> marginals_;
+};
+
+template <class T>
+std::vector<Points<T>> checked_variables(const PointSet* variables, int count, const char* what) {
+    std::vector<Points<T>> vars;
+    for (int v = 0; v < count; ++v) vars.push_back(checked_points<T>(variables[v], what));
+    return vars;
+}
+
+void check_variables(const PointSet* variables, int count, int k, int algorithm, const char* what) {
+    if (count < 2 || variables == nullptr) fail(what, "need at least two variables");
+    for (int v = 0; v < count; ++v) {
+        check_shape(variables[v], what, variables[0].dtype);
+        check_same_n(variables[0], variables[v], what);
+    }
+    check_k(k, variables[0].n, what);
+    if (algorithm != 1 && algorithm != 2) fail(what, "algorithm must be 1 or 2");
+    std::int64_t dim = 0;
+    for (int v = 0; v < count; ++v) dim += variables[v].dim;
+    if (dim >= (std::int64_t(1) << 20)) fail(what, "joint dimension too large");
+}
+
+}  // namespace
+}  // namespace knn_detail
+
+double knn_mutual_info(const PointSet* variables, int count, int k, int algorithm) {
+    using namespace knn_detail;
+    const char* what = "knn_mutual_info";
+    check_variables(variables, count, k, algorithm, what);
+    Digamma::instance();
+    return with_scalar(variables[0].dtype, [&](auto scalar) {
+        using T = decltype(scalar);
+        const Ksg<T> ksg(checked_variables<T>(variables, count, what), k, algorithm);
+        const bool parallel = worth_parallel(ksg.n());
+        KsgWorkspace<T> w(ksg.n(), ksg.dim(), k, scratch_slots(parallel));
+        return ksg.estimate(w, nullptr, parallel);
+    });
+}
+
+void knn_mutual_info_surrogates(const PointSet* variables, int count, int k, int algorithm,
+                                const std::int64_t* permutations, std::int64_t n_permutations,
+                                double* out) {
+    using namespace knn_detail;
+    const char* what = "knn_mutual_info_surrogates";
+    check_variables(variables, count, k, algorithm, what);
+    const std::int64_t n = variables[0].n;
+    check_permutations(permutations, n_permutations, n, what);
+    if (n_permutations > 0 && out == nullptr) fail(what, "null output");
+    Digamma::instance();
+    with_scalar(variables[0].dtype, [&](auto scalar) {
+        using T = decltype(scalar);
+        const Ksg<T> ksg(checked_variables<T>(variables, count, what), k, algorithm);
+        const int threads = detail::max_threads();
+        if (n_permutations < threads || threads == 1) {
+            // too few surrogates to occupy every thread: one at a time, parallel inside
+            const bool parallel = worth_parallel(n);
+            KsgWorkspace<T> w(n, ksg.dim(), k, scratch_slots(parallel));
+            for (std::int64_t r = 0; r < n_permutations; ++r)
+                out[r] = ksg.estimate(w, permutations + r * n, parallel);
+            return;
+        }
+        std::vector<KsgWorkspace<T>> workspaces;
+        workspaces.reserve(std::size_t(threads));
+        for (int t = 0; t < threads; ++t) workspaces.emplace_back(n, ksg.dim(), k, 1);
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::int64_t r = 0; r < n_permutations; ++r)
+            out[r] = ksg.estimate(workspaces[std::size_t(detail::thread_index())], permutations + r * n, false);
+    });
+}
+
+}  // namespace infonative
