@@ -14,9 +14,7 @@
 // by hand get the same behaviour; the environment (ASAN_OPTIONS, UBSAN_OPTIONS) still overrides.
 // UBSan: stop at the first report with a non-zero status (by default it prints and goes on, and
 // the run would pass). Harmless in a build without sanitizers: nobody calls these.
-extern "C" const char* __ubsan_default_options() {
-    return "halt_on_error=1:print_stacktrace=1";
-}
+extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:print_stacktrace=1"; }
 extern "C" const char* __asan_default_options() {
     return "strict_string_checks=1:detect_stack_use_after_return=1";
 }

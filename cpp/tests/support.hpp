@@ -20,10 +20,14 @@ constexpr DType kAllDTypes[] = {DType::float16, DType::bfloat16, DType::float32,
 
 inline const char* dtype_name(DType t) {
     switch (t) {
-        case DType::float16: return "float16";
-        case DType::bfloat16: return "bfloat16";
-        case DType::float32: return "float32";
-        case DType::float64: return "float64";
+        case DType::float16:
+            return "float16";
+        case DType::bfloat16:
+            return "bfloat16";
+        case DType::float32:
+            return "float32";
+        case DType::float64:
+            return "float64";
     }
     return "?";
 }
@@ -57,9 +61,12 @@ inline double decode(const unsigned char* p, DType t) {
             std::memcpy(&h, p, 2);
             const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
             double magnitude;
-            if (exponent == 0x1f) magnitude = mantissa ? kNaN : kInf;
-            else if (exponent == 0) magnitude = std::ldexp(mantissa, -24);
-            else magnitude = std::ldexp(mantissa + 1024, exponent - 25);
+            if (exponent == 0x1f)
+                magnitude = mantissa ? kNaN : kInf;
+            else if (exponent == 0)
+                magnitude = std::ldexp(mantissa, -24);
+            else
+                magnitude = std::ldexp(mantissa + 1024, exponent - 25);
             return (h & 0x8000) ? -magnitude : magnitude;
         }
     }
@@ -73,10 +80,10 @@ inline std::uint16_t half_bits(double v) {
     const double a = std::fabs(v);
     if (a >= 65520.0) return sign | 0x7c00;  // 65520 is the tie between 65504 and 2^16
     int e;
-    std::frexp(a, &e);                            // a in [2^(e-1), 2^e)
-    int exponent = e - 1 < -14 ? -14 : e - 1;     // subnormals share the exponent -14
+    std::frexp(a, &e);                                        // a in [2^(e-1), 2^e)
+    int exponent = e - 1 < -14 ? -14 : e - 1;                 // subnormals share the exponent -14
     double q = std::nearbyint(std::ldexp(a, 10 - exponent));  // in units of 2^(exponent-10)
-    if (q == 2048) {                              // rounded up into the next binade
+    if (q == 2048) {                                          // rounded up into the next binade
         q = 1024;
         ++exponent;
     }
@@ -87,7 +94,9 @@ inline std::uint16_t half_bits(double v) {
 // Stores the storage type's value nearest to v (ties to even; bfloat16 through float).
 inline void encode(unsigned char* p, DType t, double v) {
     switch (t) {
-        case DType::float64: std::memcpy(p, &v, 8); return;
+        case DType::float64:
+            std::memcpy(p, &v, 8);
+            return;
         case DType::float32: {
             const float f = float(v);
             std::memcpy(p, &f, 4);
@@ -97,8 +106,10 @@ inline void encode(unsigned char* p, DType t, double v) {
             const float f = float(v);
             std::uint32_t bits;
             std::memcpy(&bits, &f, 4);
-            if (std::isnan(f)) bits = 0x7fc00000u;
-            else bits += 0x7fffu + ((bits >> 16) & 1u);
+            if (std::isnan(f))
+                bits = 0x7fc00000u;
+            else
+                bits += 0x7fffu + ((bits >> 16) & 1u);
             const std::uint16_t h = std::uint16_t(bits >> 16);
             std::memcpy(p, &h, 2);
             return;
@@ -125,10 +136,14 @@ constexpr Layout kAllLayouts[] = {Layout::contiguous, Layout::column_major,
 
 inline const char* layout_name(Layout l) {
     switch (l) {
-        case Layout::contiguous: return "contiguous";
-        case Layout::column_major: return "column_major";
-        case Layout::negative_strides: return "negative_strides";
-        case Layout::gaps: return "gaps";
+        case Layout::contiguous:
+            return "contiguous";
+        case Layout::column_major:
+            return "column_major";
+        case Layout::negative_strides:
+            return "negative_strides";
+        case Layout::gaps:
+            return "gaps";
     }
     return "?";
 }
@@ -146,10 +161,22 @@ struct Matrix {
         : dtype(t), rows(r), cols(c) {
         const std::int64_t item = std::int64_t(infonative::dtype_size(t));
         switch (layout) {
-            case Layout::contiguous: col_stride = item; row_stride = c * item; break;
-            case Layout::column_major: row_stride = item; col_stride = r * item; break;
-            case Layout::negative_strides: col_stride = -item; row_stride = -c * item; break;
-            case Layout::gaps: col_stride = 3 * item; row_stride = (3 * c + 2) * item; break;
+            case Layout::contiguous:
+                col_stride = item;
+                row_stride = c * item;
+                break;
+            case Layout::column_major:
+                row_stride = item;
+                col_stride = r * item;
+                break;
+            case Layout::negative_strides:
+                col_stride = -item;
+                row_stride = -c * item;
+                break;
+            case Layout::gaps:
+                col_stride = 3 * item;
+                row_stride = (3 * c + 2) * item;
+                break;
         }
         if (r == 0 || c == 0) return;
         const std::int64_t row_span = (r - 1) * std::abs(row_stride);
@@ -179,7 +206,11 @@ struct Matrix {
         return {data(), dtype, rows, cols, row_stride, col_stride};
     }
     infonative::MutableMatrixView out() {
-        return {bytes.empty() ? nullptr : bytes.data() + origin, dtype, rows, cols, row_stride,
+        return {bytes.empty() ? nullptr : bytes.data() + origin,
+                dtype,
+                rows,
+                cols,
+                row_stride,
                 col_stride};
     }
 };
@@ -211,7 +242,8 @@ inline std::vector<Isa> supported_isas() {
 }
 
 // Runs body() once with each ISA level the CPU supports, then restores the best one.
-template <class Body> void for_each_isa(Body body) {
+template <class Body>
+void for_each_isa(Body body) {
     for (Isa isa : supported_isas()) {
         check::Scope scope("isa=%s", infonative::isa_name(isa));
         CHECK(infonative::set_active_isa(isa) == isa);
@@ -221,7 +253,8 @@ template <class Body> void for_each_isa(Body body) {
 }
 
 // compute() with n OpenMP threads (the pool size is restored afterwards).
-template <class Compute> auto with_threads(int n, Compute compute) {
+template <class Compute>
+auto with_threads(int n, Compute compute) {
     const int before = infonative::get_num_threads();
     infonative::set_num_threads(n);
     auto result = compute();
@@ -231,7 +264,8 @@ template <class Compute> auto with_threads(int n, Compute compute) {
 
 // Checks that compute() returns the same bytes with 1 and 2 threads (the core's promise:
 // fixed pieces merged in a fixed order). compute returns a std::vector of plain values.
-template <class Compute> void check_same_for_1_and_2_threads(Compute compute) {
+template <class Compute>
+void check_same_for_1_and_2_threads(Compute compute) {
     const auto one = with_threads(1, compute);
     const auto two = with_threads(2, compute);
     CHECK(one.size() == two.size());
@@ -268,20 +302,28 @@ constexpr double kDoubleUnit = 0x1p-53;
 
 inline double storage_unit(DType t) {
     switch (t) {
-        case DType::float16: return 0x1p-11;
-        case DType::bfloat16: return 0x1p-8;
-        case DType::float32: return 0x1p-24;
-        case DType::float64: return 0x1p-53;
+        case DType::float16:
+            return 0x1p-11;
+        case DType::bfloat16:
+            return 0x1p-8;
+        case DType::float32:
+            return 0x1p-24;
+        case DType::float64:
+            return 0x1p-53;
     }
     return 1;
 }
 
 inline double storage_denorm_min(DType t) {
     switch (t) {
-        case DType::float16: return 0x1p-24;
-        case DType::bfloat16: return 0x1p-133;
-        case DType::float32: return 0x1p-149;
-        case DType::float64: return std::numeric_limits<double>::denorm_min();
+        case DType::float16:
+            return 0x1p-24;
+        case DType::bfloat16:
+            return 0x1p-133;
+        case DType::float32:
+            return 0x1p-149;
+        case DType::float64:
+            return std::numeric_limits<double>::denorm_min();
     }
     return 1;
 }
@@ -325,9 +367,15 @@ inline std::vector<double> random_row(Random& rng, std::int64_t n, RowKind kind,
     std::vector<double> row(static_cast<std::size_t>(n));
     for (double& v : row) {
         switch (kind) {
-            case RowKind::wide: v = rng.uniform(-300, 0); break;
-            case RowKind::dominant: v = -50; break;
-            default: v = offset + rng.uniform(-spread, spread); break;
+            case RowKind::wide:
+                v = rng.uniform(-300, 0);
+                break;
+            case RowKind::dominant:
+                v = -50;
+                break;
+            default:
+                v = offset + rng.uniform(-spread, spread);
+                break;
         }
         v = rounded(v, t);
     }
@@ -351,7 +399,7 @@ inline void fill_rows(Matrix& m, Random& rng) {
 
 // Shapes of the ordinary-row tests: single entries, lengths around the vector widths, past
 // one block (16384 bytes: 4096 floats, 8192 halves) but inside one piece (32768 columns).
-constexpr std::int64_t kShapes[][2] = {{1, 1},  {3, 2},    {4, 7},    {5, 33},
+constexpr std::int64_t kShapes[][2] = {{1, 1},   {3, 2},    {4, 7},    {5, 33},
                                        {3, 100}, {2, 1000}, {2, 4099}, {1, 16385}};
 
 // Long rows: two whole pieces of 32768 columns and a part of a third.
@@ -374,7 +422,8 @@ struct RowStats {
 inline RowStats row_stats(const Row& x) {
     RowStats s;
     for (double v : x) {
-        if (std::isnan(v)) s.nan = true;
+        if (std::isnan(v))
+            s.nan = true;
         else {
             s.max = v > s.max ? v : s.max;
             s.min = v < s.min ? v : s.min;
@@ -382,8 +431,10 @@ inline RowStats row_stats(const Row& x) {
     }
     if (std::isfinite(s.max))
         for (double v : x) {
-            if (v == s.max) s.count += 1;
-            else if (!std::isnan(v)) s.rest += std::exp((long double)v - s.max);
+            if (v == s.max)
+                s.count += 1;
+            else if (!std::isnan(v))
+                s.rest += std::exp((long double)v - s.max);
         }
     return s;
 }

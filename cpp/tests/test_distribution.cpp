@@ -67,10 +67,18 @@ std::vector<double> random_distribution(Random& rng, std::int64_t n, int kind, D
     std::vector<double> row(static_cast<std::size_t>(n));
     for (double& v : row) {
         switch (kind % 4) {
-            case 0: v = rng.index(5) == 0 ? 0 : rng.uniform(0, 1); break;
-            case 1: v = std::exp(rng.uniform(-30, 0)); break;
-            case 2: v = rng.index(10) == 0 ? rng.uniform(0, 3) : 0; break;
-            default: v = 0.75; break;
+            case 0:
+                v = rng.index(5) == 0 ? 0 : rng.uniform(0, 1);
+                break;
+            case 1:
+                v = std::exp(rng.uniform(-30, 0));
+                break;
+            case 2:
+                v = rng.index(10) == 0 ? rng.uniform(0, 3) : 0;
+                break;
+            default:
+                v = 0.75;
+                break;
         }
         v = rounded(v, t);
     }
@@ -124,14 +132,14 @@ TEST_CASE("distribution/special values and extreme magnitudes") {
     };
     const double tiny = std::numeric_limits<double>::denorm_min();
     const std::vector<Case> cases = {
-        {{0, 0, 1}, {1, 1, 1}},            // 0 log 0 = 0
-        {{1, 0}, {1, 0}},                  // p = 0 = q: no term
-        {{1, 1}, {1, 0}},                  // p > 0 = q: +inf
-        {{0, 0}, {1, 1}},                  // zero total: NaN
-        {{1, 1}, {0, 0}},                  // zero total in q: NaN
-        {{1, kInf}, {1, 1}},               // infinite entry: NaN
-        {{1, kNaN}, {1, 1}},               // NaN
-        {{1, 1}, {kNaN, 1}},               // NaN in q
+        {{0, 0, 1}, {1, 1, 1}},                        // 0 log 0 = 0
+        {{1, 0}, {1, 0}},                              // p = 0 = q: no term
+        {{1, 1}, {1, 0}},                              // p > 0 = q: +inf
+        {{0, 0}, {1, 1}},                              // zero total: NaN
+        {{1, 1}, {0, 0}},                              // zero total in q: NaN
+        {{1, kInf}, {1, 1}},                           // infinite entry: NaN
+        {{1, kNaN}, {1, 1}},                           // NaN
+        {{1, 1}, {kNaN, 1}},                           // NaN in q
         {{1e300, 1e300, 3e300}, {1e-300, 2e-300, 1}},  // totals beyond 2^500, huge ratios
         {{1e-310, 3e-310}, {5e-311, 1e-300}},          // subnormal entries and totals
         {{tiny, tiny}, {tiny, 2 * tiny}},              // the smallest subnormal
@@ -179,8 +187,10 @@ TEST_CASE("distribution/same bits with 1 and 2 threads") {
             Random rng(41);
             const Shape shapes[] = {{3, kLongCols}, {1500, 64}};
             for (const Shape& shape : shapes) {
-                const Matrix pk = random_distributions(t, shape[0], shape[1], Layout::contiguous, rng);
-                const Matrix qk = random_distributions(t, shape[0], shape[1], Layout::column_major, rng);
+                const Matrix pk =
+                    random_distributions(t, shape[0], shape[1], Layout::contiguous, rng);
+                const Matrix qk =
+                    random_distributions(t, shape[0], shape[1], Layout::column_major, rng);
                 check_same_for_1_and_2_threads([&] {
                     const std::size_t n = std::size_t(pk.rows);
                     std::vector<double> out(2 * n);

@@ -14,17 +14,21 @@ using infonative::PointSet;
 namespace {
 
 // ---- samples -------------------------------------------------------------------------------
-template <class T> constexpr DType kDType = sizeof(T) == 4 ? DType::float32 : DType::float64;
+template <class T>
+constexpr DType kDType = sizeof(T) == 4 ? DType::float32 : DType::float64;
 
 // n points of dim coordinates, rows (dim + pad) elements apart, in a buffer that ends at the last
 // coordinate (AddressSanitizer sees any read past it).
-template <class T> struct Sample {
+template <class T>
+struct Sample {
     std::int64_t n;
     int dim, pad;
     std::vector<T> data;
 
     Sample(std::int64_t n_, int dim_, int pad_ = 0)
-        : n(n_), dim(dim_), pad(pad_),
+        : n(n_),
+          dim(dim_),
+          pad(pad_),
           data(static_cast<std::size_t>((n_ - 1) * (dim_ + pad_) + dim_), T(-777)) {}
     T& at(std::int64_t i, int a) { return data[std::size_t(i * (dim + pad) + a)]; }
     T at(std::int64_t i, int a) const { return data[std::size_t(i * (dim + pad) + a)]; }
@@ -36,7 +40,8 @@ template <class T> struct Sample {
 // Roughly Gaussian coordinates (a sum of three uniforms).
 double bell(Random& rng) { return rng.uniform(-1, 1) + rng.uniform(-1, 1) + rng.uniform(-1, 1); }
 
-template <class T> Sample<T> continuous(Random& rng, std::int64_t n, int dim, int pad = 0) {
+template <class T>
+Sample<T> continuous(Random& rng, std::int64_t n, int dim, int pad = 0) {
     Sample<T> s(n, dim, pad);
     for (std::int64_t i = 0; i < n; ++i)
         for (int a = 0; a < dim; ++a) s.at(i, a) = T(bell(rng));
@@ -54,7 +59,8 @@ Sample<T> noisy_copy(Random& rng, const Sample<T>& base, int dim, double noise, 
 
 // Integer coordinates in [0, levels): distances are small integers under every norm used with
 // it (exact in float and in long double), so exact ties are everywhere.
-template <class T> Sample<T> grid(Random& rng, std::int64_t n, int dim, int levels, int pad = 0) {
+template <class T>
+Sample<T> grid(Random& rng, std::int64_t n, int dim, int levels, int pad = 0) {
     Sample<T> s(n, dim, pad);
     for (std::int64_t i = 0; i < n; ++i)
         for (int a = 0; a < dim; ++a) s.at(i, a) = T(rng.index(levels));
@@ -78,9 +84,12 @@ long double distance(const Sample<T>& x, std::int64_t i, const Sample<T>& y, std
     long double acc = 0;
     for (int a = 0; a < x.dim; ++a) {
         const long double d = std::fabs((long double)T(x.at(i, a) - y.at(j, a)));
-        if (std::isinf(p)) acc = std::max(acc, d);
-        else if (p == 1) acc += d;
-        else acc += std::pow(d, (long double)p);
+        if (std::isinf(p))
+            acc = std::max(acc, d);
+        else if (p == 1)
+            acc += d;
+        else
+            acc += std::pow(d, (long double)p);
     }
     if (std::isinf(p) || p == 1) return acc;
     return p == 2 ? std::sqrt(acc) : std::pow(acc, 1 / (long double)p);
@@ -112,7 +121,10 @@ long double log_unit_ball(int d, double p) {
 // rho is off by at most (dim + 6) u_T, plus |log rho| u_T from the exponent 1/p rounded to T,
 // and the mean of n such logs is multiplied by dim. Counts of
 // neighbours are compared exactly: brute force and core evaluate the same max-norm in T.
-template <class T> double unit() { return sizeof(T) == 4 ? 0x1p-24 : 0x1p-53; }
+template <class T>
+double unit() {
+    return sizeof(T) == 4 ? 0x1p-24 : 0x1p-53;
+}
 
 double sum_tolerance(std::int64_t n, double magnitude) {
     return gamma_n(double(n) + 8, kDoubleUnit) * magnitude;
@@ -123,7 +135,8 @@ struct Expected {
 };
 
 // Kozachenko-Leonenko.
-template <class T> Expected ref_entropy(const Sample<T>& x, int k, double p) {
+template <class T>
+Expected ref_entropy(const Sample<T>& x, int k, double p) {
     long double sum = 0, magnitude = 0;
     for (std::int64_t i = 0; i < x.n; ++i) {
         const long double rho = kth_distance(x, i, x, k, p, i);
@@ -140,10 +153,12 @@ template <class T> Expected ref_entropy(const Sample<T>& x, int k, double p) {
 }
 
 // Wang-Kulkarni-Verdu.
-template <class T> Expected ref_kl(const Sample<T>& x, const Sample<T>& y, int k, double p) {
+template <class T>
+Expected ref_kl(const Sample<T>& x, const Sample<T>& y, int k, double p) {
     long double sum = 0, magnitude = 0;
     for (std::int64_t i = 0; i < x.n; ++i) {
-        const long double rho = kth_distance(x, i, x, k, p, i), nu = kth_distance(x, i, y, k, p, -1);
+        const long double rho = kth_distance(x, i, x, k, p, i),
+                          nu = kth_distance(x, i, y, k, p, -1);
         sum += std::log(nu / rho);
         magnitude += std::fabs(std::log(nu)) + std::fabs(std::log(rho));
     }
@@ -155,10 +170,12 @@ template <class T> Expected ref_kl(const Sample<T>& x, const Sample<T>& y, int k
 }
 
 // Max-norm distance between points i and j of one sample (exact: the value in T).
-template <class T> struct MaxNormDistance {
+template <class T>
+struct MaxNormDistance {
     const Sample<T>& v;
     long double operator()(std::int64_t i, std::int64_t j) const {
-        T d = 0;  // distance(v, i, v, j, kInf) without its long double steps (brute force's hot loop)
+        T d =
+            0;  // distance(v, i, v, j, kInf) without its long double steps (brute force's hot loop)
         for (int a = 0; a < v.dim; ++a) d = std::max(d, std::abs(T(v.at(i, a) - v.at(j, a))));
         return d;
     }
@@ -189,7 +206,8 @@ Expected ref_ksg(const std::vector<Sample<T>>& vars, int k, int algorithm) {
         long double term = 0;
         for (const auto& dv : dist) {
             long double eps_v = 0;
-            for (int c = 0; c < k; ++c) eps_v = std::max(eps_v, dv(i, joint[std::size_t(c)].second));
+            for (int c = 0; c < k; ++c)
+                eps_v = std::max(eps_v, dv(i, joint[std::size_t(c)].second));
             std::int64_t count = 0;
             for (std::int64_t j = 0; j < n; ++j)
                 if (j != i) count += algorithm == 1 ? dv(i, j) < eps : dv(i, j) <= eps_v;
@@ -199,10 +217,10 @@ Expected ref_ksg(const std::vector<Sample<T>>& vars, int k, int algorithm) {
         magnitude += std::fabs(term);
     }
     const long double others = m - 1;
-    const long double base = algorithm == 1 ? psi(k) + others * psi(n)
-                                            : psi(k) - others / k + others * psi(n);
-    const double scale = double(std::fabs(psi(k)) + others * (std::fabs(psi(n)) + 1.0L / k) +
-                                magnitude / n);
+    const long double base =
+        algorithm == 1 ? psi(k) + others * psi(n) : psi(k) - others / k + others * psi(n);
+    const double scale =
+        double(std::fabs(psi(k)) + others * (std::fabs(psi(n)) + 1.0L / k) + magnitude / n);
     return {double(base - sum / n), sum_tolerance(n, scale)};
 }
 
@@ -256,14 +274,16 @@ Expected ref_mixed(const Sample<T>& x, const std::vector<std::int64_t>& labels, 
         for (std::int64_t j : kept) m_i += j != i && d(i, j) < radius;
         const long double term = psi(k_i) - psi(size[std::size_t(i)]) - psi(m_i + 1);
         sum += term;
-        magnitude += std::fabs(psi(k_i)) + std::fabs(psi(size[std::size_t(i)])) + std::fabs(psi(m_i + 1));
+        magnitude +=
+            std::fabs(psi(k_i)) + std::fabs(psi(size[std::size_t(i)])) + std::fabs(psi(m_i + 1));
     }
     return {double(psi(n) + sum / n), sum_tolerance(n, double(std::fabs(psi(n)) + magnitude / n))};
 }
 
 constexpr double kNorms[] = {1, 2, 3, kInf};  // Manhattan, Euclidean, Minkowski, max
 
-template <class Body> void for_both_types(Body body) {
+template <class Body>
+void for_both_types(Body body) {
     {
         Scope scope("dtype=float32");
         body(float{});
@@ -407,8 +427,9 @@ TEST_CASE("knn/conditional_mutual_info against brute force") {
                 const Sample<T> gx = grid<T>(rng, 140, d[0], 5), gy = grid<T>(rng, 140, d[1], 5),
                                 gz = grid<T>(rng, 140, d[2], 4);
                 e = ref_cmi(gx, gy, gz, k);
-                CHECK_CLOSE(infonative::knn_conditional_mutual_info(gx.set(), gy.set(), gz.set(), k),
-                            e.value, e.tolerance);
+                CHECK_CLOSE(
+                    infonative::knn_conditional_mutual_info(gx.set(), gy.set(), gz.set(), k),
+                    e.value, e.tolerance);
             }
     });
 }
@@ -426,7 +447,8 @@ TEST_CASE("knn/mutual_info_mixed (Ross) against brute force") {
                 // (k_i = n_label - 1 < k)
                 Sample<T> x = continuous<T>(rng, n, dim, dim == 2 ? 1 : 0);
                 for (std::int64_t i = 0; i < n; ++i)
-                    labels[std::size_t(i)] = std::int64_t(std::min(3.0, std::max(0.0, double(x.at(i, 0)) + 1.5)));
+                    labels[std::size_t(i)] =
+                        std::int64_t(std::min(3.0, std::max(0.0, double(x.at(i, 0)) + 1.5)));
                 labels[5] = 100;
                 labels[9] = 101;
                 labels[20] = labels[21] = labels[22] = 50;
@@ -455,7 +477,8 @@ TEST_CASE("knn/surrogates equal direct calls on permuted data exactly") {
             std::vector<std::int64_t> p(static_cast<std::size_t>(n));
             for (std::int64_t i = 0; i < n; ++i) p[std::size_t(i)] = i;
             if (r > 0)
-                for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[std::size_t(i)], p[std::size_t(rng.index(i + 1))]);
+                for (std::int64_t i = n - 1; i > 0; --i)
+                    std::swap(p[std::size_t(i)], p[std::size_t(rng.index(i + 1))]);
             perms.insert(perms.end(), p.begin(), p.end());  // row 0: the identity
         }
         auto permuted_y = [&](int r) {
@@ -563,7 +586,8 @@ TEST_CASE("knn/bad input throws") {
     CHECK_THROWS(infonative::knn_mutual_info(ok, 2, 1, 3), invalid_argument);
     CHECK_THROWS(infonative::knn_conditional_mutual_info(x.set(), short_y.set(), y.set(), 1),
                  invalid_argument);
-    CHECK_THROWS(infonative::knn_kl_divergence(x.set(), y.set(), 1, 2.0), invalid_argument);  // dims
+    CHECK_THROWS(infonative::knn_kl_divergence(x.set(), y.set(), 1, 2.0),
+                 invalid_argument);  // dims
     const Sample<double> tiny_q = continuous<double>(rng, 2, 2);
     CHECK_THROWS(infonative::knn_kl_divergence(x.set(), tiny_q.set(), 3, 2.0), invalid_argument);
     std::vector<std::int64_t> unique_labels(10);
@@ -573,9 +597,9 @@ TEST_CASE("knn/bad input throws") {
     CHECK_THROWS(infonative::knn_mutual_info_mixed(x.set(), nullptr, 1), invalid_argument);
     std::vector<std::int64_t> not_a_permutation(10, 0);
     double out = 0;
-    CHECK_THROWS(infonative::knn_mutual_info_surrogates(ok, 2, 1, 1, not_a_permutation.data(), 1,
-                                                        &out),
-                 invalid_argument);
+    CHECK_THROWS(
+        infonative::knn_mutual_info_surrogates(ok, 2, 1, 1, not_a_permutation.data(), 1, &out),
+        invalid_argument);
     CHECK_THROWS(infonative::knn_conditional_mutual_info_surrogates(
                      x.set(), y.set(), y.set(), 1, not_a_permutation.data(), 1, &out),
                  invalid_argument);

@@ -57,7 +57,8 @@ TEST_CASE("known_bug/cross_entropy smoothing with a zero weight on a -inf logit"
             for_each_isa([&] {
                 for (std::int64_t masked : {std::int64_t(0), n - 1}) {
                     Matrix x(t, 1, n);
-                    std::vector<double> logits(static_cast<std::size_t>(n), 0.5), weight(logits.size(), 1.0);
+                    std::vector<double> logits(static_cast<std::size_t>(n), 0.5),
+                        weight(logits.size(), 1.0);
                     logits[1] = 2;
                     logits[std::size_t(masked)] = -kInf;
                     weight[std::size_t(masked)] = 0;

@@ -97,7 +97,8 @@ CrossEntropyExpected ref_cross_entropy(const Row& x, std::int64_t target, const 
         total_weight += w;
         shifted_magnitude += std::fabs(w * (x[c] - s.max));
     }
-    const double nll_tol = std::fabs(w_y) * (dS + 4 * kDoubleUnit * double(std::fabs(lse - x[std::size_t(target)])));
+    const double nll_tol =
+        std::fabs(w_y) * (dS + 4 * kDoubleUnit * double(std::fabs(lse - x[std::size_t(target)])));
     const double smooth_tol = double(total_weight) * (dS + 2 * u * double(L)) +
                               (gamma_n(n, u) + 3 * u) * double(shifted_magnitude) +
                               4 * kDoubleUnit * double(std::fabs(smooth));
@@ -261,9 +262,8 @@ void check_cross_entropy(const Matrix& x, const std::vector<std::int64_t>& targe
                 Scope scope("weights=%d smoothing=%d", int(w != nullptr), int(smoothing));
                 const std::size_t n = std::size_t(x.rows);
                 std::vector<double> nll(n, 777.0), smooth(n, 777.0), tw(n, 777.0);
-                infonative::cross_entropy_rows(x.view(), target.data(), w, ignore_index,
-                                               nll.data(), smoothing ? smooth.data() : nullptr,
-                                               tw.data());
+                infonative::cross_entropy_rows(x.view(), target.data(), w, ignore_index, nll.data(),
+                                               smoothing ? smooth.data() : nullptr, tw.data());
                 for (std::size_t r = 0; r < n; ++r) {
                     const CrossEntropyExpected& e = expected[r];
                     CHECK_CLOSE_AT(nll[r], e.nll.value, e.nll.tolerance, "nll row=%zu", r);
@@ -367,7 +367,8 @@ TEST_CASE("cross_entropy/a target out of range throws before any output") {
         CHECK_THROWS(infonative::cross_entropy_rows(x.view(), target.data(), nullptr, kIgnore,
                                                     nll.data(), smooth.data(), tw.data()),
                      std::invalid_argument);
-        for (std::size_t r = 0; r < 3; ++r) CHECK(nll[r] == 777.0 && smooth[r] == 777.0 && tw[r] == 777.0);
+        for (std::size_t r = 0; r < 3; ++r)
+            CHECK(nll[r] == 777.0 && smooth[r] == 777.0 && tw[r] == 777.0);
     }
     // ignore_index itself may lie outside [0, C)
     const std::vector<std::int64_t> ignored = {kIgnore, 3, kIgnore};

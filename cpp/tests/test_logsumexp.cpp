@@ -13,7 +13,8 @@ using Shape = std::int64_t[2];
 // Compares logsumexp_rows with the reference on every ISA level (the reference once).
 void check_lse_rows(const Matrix& x) {
     std::vector<double> expected(static_cast<std::size_t>(x.rows));
-    for (std::int64_t r = 0; r < x.rows; ++r) expected[std::size_t(r)] = double(ref_logsumexp(x.row(r)));
+    for (std::int64_t r = 0; r < x.rows; ++r)
+        expected[std::size_t(r)] = double(ref_logsumexp(x.row(r)));
     for_each_isa([&] {
         std::vector<double> lse(std::size_t(x.rows), 12345.0);
         infonative::logsumexp_rows(x.view(), lse.data());
@@ -38,8 +39,8 @@ TEST_CASE("logsumexp/rows of every dtype and layout") {
     for (DType t : kAllDTypes)
         for (Layout l : kAllLayouts)
             for (const Shape& shape : kShapes) {
-                Scope scope("dtype=%s layout=%s shape=%lldx%lld", dtype_name(t),
-                            layout_name(l), (long long)shape[0], (long long)shape[1]);
+                Scope scope("dtype=%s layout=%s shape=%lldx%lld", dtype_name(t), layout_name(l),
+                            (long long)shape[0], (long long)shape[1]);
                 Matrix x(t, shape[0], shape[1], l);
                 Random rng(std::uint64_t(shape[0] * 1000 + shape[1]));
                 fill_rows(x, rng);
@@ -49,9 +50,19 @@ TEST_CASE("logsumexp/rows of every dtype and layout") {
 
 TEST_CASE("logsumexp/special values and empty rows") {
     const std::vector<std::vector<double>> rows = {
-        {kNaN, 1, 2},   {1, kInf, 2},     {kInf, kNaN},     {-kInf, -kInf}, {-kInf, 0},
-        {kInf, -kInf},  {3, 3, 3},        {-kInf, kNaN, 1}, {kInf, kInf},   {-kInf},
-        {kInf},         {kNaN},           {0, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, 5},
+        {kNaN, 1, 2},
+        {1, kInf, 2},
+        {kInf, kNaN},
+        {-kInf, -kInf},
+        {-kInf, 0},
+        {kInf, -kInf},
+        {3, 3, 3},
+        {-kInf, kNaN, 1},
+        {kInf, kInf},
+        {-kInf},
+        {kInf},
+        {kNaN},
+        {0, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, 5},
     };
     for (DType t : kAllDTypes)
         for (Layout l : kAllLayouts)
@@ -170,8 +181,10 @@ WeightedRef ref_weighted(const Row& a, const Row& b) {
     long double m = -INFINITY;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (b[i] == 0) continue;
-        if (std::isnan(a[i]) || std::isnan(b[i])) nan = true;
-        else if (a[i] > m) m = a[i];
+        if (std::isnan(a[i]) || std::isnan(b[i]))
+            nan = true;
+        else if (a[i] > m)
+            m = a[i];
     }
     if (nan) return {kNaN, kNaN, 0};
     if (m == -INFINITY) return {-kInf, 0, 0};
@@ -193,7 +206,8 @@ WeightedRef ref_weighted(const Row& a, const Row& b) {
     }
     if (s == 0) return {-kInf, 0, 0};
     const double lse = double(m + std::log(std::fabs(s)));
-    return {lse, s > 0 ? 1.0 : -1.0, double(error / std::fabs(s)) + 4 * kDoubleUnit * std::fabs(lse)};
+    return {lse, s > 0 ? 1.0 : -1.0,
+            double(error / std::fabs(s)) + 4 * kDoubleUnit * std::fabs(lse)};
 }
 
 void check_weighted(const infonative::MatrixView& x, const infonative::MatrixView& b,
@@ -215,9 +229,9 @@ TEST_CASE("logsumexp/weighted rows, weights of both signs and zeros") {
         for (DType bt : {t, DType::float64})
             for (Layout l : kAllLayouts)
                 for (const Shape& shape : kShapes) {
-                    Scope scope("dtype=%s weights=%s layout=%s shape=%lldx%lld",
-                                dtype_name(t), dtype_name(bt), layout_name(l),
-                                (long long)shape[0], (long long)shape[1]);
+                    Scope scope("dtype=%s weights=%s layout=%s shape=%lldx%lld", dtype_name(t),
+                                dtype_name(bt), layout_name(l), (long long)shape[0],
+                                (long long)shape[1]);
                     Random rng(std::uint64_t(shape[1] * 31 + 5));
                     Matrix x(t, shape[0], shape[1], l), b(bt, shape[0], shape[1], l);
                     fill_rows(x, rng);
@@ -239,17 +253,17 @@ TEST_CASE("logsumexp/weighted special values follow scipy") {
         std::vector<double> a, b;
     };
     const std::vector<Case> cases = {
-        {{1, 2, 3}, {0, 0, 0}},          // nothing contributes: -inf, sign 0
-        {{kNaN, 1}, {0, 1}},             // NaN with weight 0 is ignored
-        {{kInf, 1}, {0, 2}},             // so is +inf
-        {{0, 0}, {1, -1}},               // exact cancellation: -inf, sign 0
-        {{1, 0}, {-1, 1}},               // negative sum
-        {{kInf, kInf}, {1, -1}},         // +inf with weights of both signs: NaN
-        {{kInf, 0}, {-2, 1}},            // +inf, sign -1
-        {{1, 2}, {kNaN, 1}},             // NaN weight
-        {{-kInf, -kInf}, {1, 1}},        // -inf, sign 0
-        {{-kInf, 2, 2}, {5, 1, -0.5}},   // ties at the max summed apart
-        {{3, 3}, {1e-300, 1}},           // a tiny weight at the max
+        {{1, 2, 3}, {0, 0, 0}},         // nothing contributes: -inf, sign 0
+        {{kNaN, 1}, {0, 1}},            // NaN with weight 0 is ignored
+        {{kInf, 1}, {0, 2}},            // so is +inf
+        {{0, 0}, {1, -1}},              // exact cancellation: -inf, sign 0
+        {{1, 0}, {-1, 1}},              // negative sum
+        {{kInf, kInf}, {1, -1}},        // +inf with weights of both signs: NaN
+        {{kInf, 0}, {-2, 1}},           // +inf, sign -1
+        {{1, 2}, {kNaN, 1}},            // NaN weight
+        {{-kInf, -kInf}, {1, 1}},       // -inf, sign 0
+        {{-kInf, 2, 2}, {5, 1, -0.5}},  // ties at the max summed apart
+        {{3, 3}, {1e-300, 1}},          // a tiny weight at the max
     };
     for (DType t : kAllDTypes)
         for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -266,7 +280,8 @@ TEST_CASE("logsumexp/weighted with broadcast weights and mixed dtypes") {
         Random rng(3);
         Matrix x(t, 40, 50, Layout::gaps), weights(DType::float32, 1, 50, Layout::negative_strides);
         fill_rows(x, rng);
-        for (std::int64_t c = 0; c < 50; ++c) weights.set(0, c, c % 3 == 0 ? 0 : rng.uniform(-1, 2));
+        for (std::int64_t c = 0; c < 50; ++c)
+            weights.set(0, c, c % 3 == 0 ? 0 : rng.uniform(-1, 2));
         infonative::MatrixView b = weights.view();
         b.rows = x.rows;
         b.row_stride = 0;

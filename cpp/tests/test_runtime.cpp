@@ -10,7 +10,8 @@ TEST_CASE("runtime/isa levels: names, capping and switching") {
     CHECK(std::string(infonative::isa_name(Isa::baseline)) == "baseline");
     CHECK(std::string(infonative::isa_name(Isa::avx2)) == "avx2");
     CHECK(std::string(infonative::isa_name(Isa::avx512)) == "avx512");
-    CHECK(infonative::isa_compiled(Isa::baseline) && infonative::isa_supported_by_cpu(Isa::baseline));
+    CHECK(infonative::isa_compiled(Isa::baseline) &&
+          infonative::isa_supported_by_cpu(Isa::baseline));
     const Isa best = infonative::best_supported_isa();
     CHECK(infonative::isa_compiled(best) && infonative::isa_supported_by_cpu(best));
     // Levels are ordered: a supported level implies the lower ones.

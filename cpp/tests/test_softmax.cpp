@@ -52,8 +52,8 @@ Expected ref_softmax(const Row& x, DType t, bool log_output) {
             e.tolerance[i] = arg + us * double(std::fabs(y));
         } else {
             e.value[i] = double(std::exp(y));
-            e.tolerance[i] = e.value[i] * (arg + exp_error(t) + 2 * u + us) +
-                             1.5 * storage_denorm_min(t);
+            e.tolerance[i] =
+                e.value[i] * (arg + exp_error(t) + 2 * u + us) + 1.5 * storage_denorm_min(t);
         }
     }
     return e;
@@ -86,14 +86,16 @@ void check_softmax(const Matrix& x, Layout out_layout) {
             Matrix out(x.dtype, x.rows, x.cols, out_layout);
             prepare_output(out);
             const Matrix before = out;
-            if (log_output) infonative::log_softmax_rows(x.view(), out.out());
-            else infonative::softmax_rows(x.view(), out.out());
+            if (log_output)
+                infonative::log_softmax_rows(x.view(), out.out());
+            else
+                infonative::softmax_rows(x.view(), out.out());
             for (std::int64_t r = 0; r < x.rows; ++r)
                 for (std::int64_t c = 0; c < x.cols; ++c) {
                     const Expected& e = expected[std::size_t(r)];
                     CHECK_CLOSE_AT(out.get(r, c), e.value[std::size_t(c)],
-                                   e.tolerance[std::size_t(c)], "row=%lld col=%lld",
-                                   (long long)r, (long long)c);
+                                   e.tolerance[std::size_t(c)], "row=%lld col=%lld", (long long)r,
+                                   (long long)c);
                 }
             check_bytes_between_elements(out, before);
         });
@@ -118,9 +120,20 @@ TEST_CASE("softmax/rows of every dtype and layout") {
 
 TEST_CASE("softmax/special values and empty rows") {
     const std::vector<std::vector<double>> rows = {
-        {kNaN, 1, 2},  {1, kInf, 2},     {kInf, kNaN},    {-kInf, -kInf}, {-kInf, 0},
-        {kInf, -kInf}, {3, 3, 3},        {-kInf, 1, -kInf}, {kInf, kInf, 0}, {-kInf},
-        {kInf},        {kNaN},           {0, -40},        {2},
+        {kNaN, 1, 2},
+        {1, kInf, 2},
+        {kInf, kNaN},
+        {-kInf, -kInf},
+        {-kInf, 0},
+        {kInf, -kInf},
+        {3, 3, 3},
+        {-kInf, 1, -kInf},
+        {kInf, kInf, 0},
+        {-kInf},
+        {kInf},
+        {kNaN},
+        {0, -40},
+        {2},
         {0, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, -kInf, 5},
     };
     for (DType t : kAllDTypes)
@@ -182,8 +195,10 @@ TEST_CASE("softmax/same bits with 1 and 2 threads") {
                     for (const Matrix* x : {&long_rows, &short_rows})
                         check_same_for_1_and_2_threads([&] {
                             Matrix out(t, x->rows, x->cols, out_layout);
-                            if (log_output) infonative::log_softmax_rows(x->view(), out.out());
-                            else infonative::softmax_rows(x->view(), out.out());
+                            if (log_output)
+                                infonative::log_softmax_rows(x->view(), out.out());
+                            else
+                                infonative::softmax_rows(x->view(), out.out());
                             return out.bytes;
                         });
                 }
