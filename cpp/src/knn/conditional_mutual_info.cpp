@@ -21,7 +21,7 @@ struct FrenzelPompeWorkspace {
     KdTree<T> tree;
     MaxNormSpace<T> yz_space;
     NeighbourScratch<T> scratch;
-    std::vector<double> terms;
+    Buffer<double> terms;
 
     FrenzelPompeWorkspace(std::int64_t n, int dx, int dy, int dz, int k, int slots)
         : scratch(slots, k), terms(std::size_t(n)) {

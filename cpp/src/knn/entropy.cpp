@@ -22,7 +22,7 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
     std::vector<double> log_rho(std::size_t(x.n));
     if (x.dim == 1) {  // every p-norm is |dx| in one dimension
         SortedMarginal<T> sorted;
-        sorted.reserve(x.n, x.n, false);
+        sorted.reserve(x.n);
         sorted.build(x, nullptr, x.n);
         for_each_index(x.n, parallel, [&](int, std::int64_t pos) {
             log_rho[std::size_t(sorted.row_at(pos))] = std::log(double(sorted.kth_distance(pos, k)));
@@ -32,14 +32,18 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
     KdTree<T> tree;
     tree.reserve(x.n, x.dim, x.n);
     tree.build(x, nullptr, x.n, parallel);
-    NeighbourScratch<T> scratch(scratch_slots(parallel), k);
+    NeighbourScratch<T> scratch(scratch_slots(parallel), k, KdTree<T>::kLeafSize);
     with_fixed_dim(x.dim, [&](auto dim) {
         constexpr int kDim = decltype(dim)::value;
-        for_each_in_tree_order(tree, parallel, [&](int slot, Index leaf, Index pos) {
-            Neighbours<T> best = scratch.at(slot);
-            best.reset();
-            tree.template nearest_own<kDim>(norm, leaf, pos, best);
-            log_rho[std::size_t(tree.row_at(pos))] = std::log(double(norm.distance(best.worst())));
+        for_each_leaf(tree, parallel, [&](int slot, Index leaf) {
+            Neighbours<T>* best = scratch.leaf(slot);
+            const Index b = tree.begin(leaf), e = tree.end(leaf);
+            for (Index pos = b; pos < e; ++pos) {
+                best[pos - b].reset();
+                tree.template nearest_own<kDim>(norm, leaf, pos, best[pos - b]);
+            }
+            for (Index pos = b; pos < e; ++pos)
+                log_rho[std::size_t(tree.row_at(pos))] = std::log(double(norm.distance(best[pos - b].worst())));
         });
     });
     return sum_in_order(log_rho);

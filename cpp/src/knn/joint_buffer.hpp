@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "knn/buffer.hpp"
 #include "knn/points.hpp"
 
 namespace infonative::knn_detail {
@@ -38,7 +39,7 @@ class JointBuffer {
   private:
     std::int64_t n_ = 0;
     int dim_ = 0;
-    std::vector<T> data_;
+    Buffer<T> data_;
 };
 
 }  // namespace infonative::knn_detail

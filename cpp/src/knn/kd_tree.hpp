@@ -20,10 +20,12 @@
 #include <numeric>
 #include <vector>
 
+#include "knn/buffer.hpp"
 #include "knn/neighbours.hpp"
 #include "knn/norms.hpp"
 #include "knn/points.hpp"
 #include "knn/radix_sort.hpp"
+#include "row_driver.hpp"
 
 namespace infonative::knn_detail {
 
@@ -43,7 +45,7 @@ class KdTree {
         end_.resize(nodes);
         box_.resize(nodes * 2 * std::size_t(dim));
         lists_.resize(std::size_t(capacity) * std::size_t(dim));
-        spare_.resize(std::size_t(capacity));
+        next_lists_.resize(lists_.size());
         side_.resize(std::size_t(rows_total));
         sort_a_.resize(std::size_t(capacity));
         sort_b_.resize(std::size_t(capacity));
@@ -61,17 +63,17 @@ class KdTree {
         n_ = count;
         depth_ = depth_for(count);
         for (int a = 0; a < dim_; ++a) {
-            Index* list = axis_list(a);
+            Index* list = level_list(0, a);
             if (presorted && presorted[a]) {
                 std::copy(presorted[a], presorted[a] + count, list);
                 continue;
             }
             for (std::int64_t j = 0; j < count; ++j) {
                 const Index r = rows ? rows[j] : Index(j);
-                sort_a_[std::size_t(j)] = {to_sort_bits(points.row(r)[a]), r};
+                sort_a_[std::size_t(j)] = KeyRow<SortBits<T>>{to_sort_bits(points.row(r)[a]), r};
             }
             const auto* sorted = radix_sort_pairs(sort_a_.data(), sort_b_.data(), count);
-            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].second;
+            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].row;
         }
         build_levels(parallel);
     }
@@ -138,58 +140,75 @@ class KdTree {
     const T* lo(Index node) const { return &box_[std::size_t(node) * 2 * std::size_t(dim_)]; }
     const T* hi(Index node) const { return lo(node) + dim_; }
 
-    Index* axis_list(int a) { return lists_.data() + std::size_t(a) * rows_.size(); }
+    // The sorted lists a node of `level` reads (its children's lists go to the other buffer).
+    Index* level_list(int level, int a) {
+        return ((level & 1) ? next_lists_ : lists_).data() + std::size_t(a) * rows_.size();
+    }
 
+    // The top levels on the calling thread, then whole subtrees, one per thread at a time: a
+    // single parallel region without barriers (a barrier per level costs much more than the
+    // work whenever another process holds one of the cores).
     void build_levels(bool parallel) {
         begin_[0] = 0;
         end_[0] = Index(n_);
-#pragma omp parallel if (parallel)
-        for (int level = 0; level <= depth_; ++level) {
-            const std::int64_t first = (std::int64_t(1) << level) - 1;
-            const std::int64_t width = std::int64_t(1) << level;
-            // static: the nodes of a level hold equal numbers of points
-#pragma omp for schedule(static)
-            for (std::int64_t j = 0; j < width; ++j) build_node(Index(first + j), level < depth_);
-        }
+        int top = 0;
+        if (parallel)
+            while (top < depth_ && (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads())) ++top;
+        for (int level = 0; level < top; ++level)
+            for (std::int64_t j = 0; j < (std::int64_t(1) << level); ++j)
+                build_node(Index((std::int64_t(1) << level) - 1 + j), level);
+        const std::int64_t first = (std::int64_t(1) << top) - 1, width = std::int64_t(1) << top;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+        for (std::int64_t j = 0; j < width; ++j) build_subtree(Index(first + j), top);
+    }
+
+    void build_subtree(Index node, int level) {
+        build_node(node, level);
+        if (level == depth_) return;
+        build_subtree(2 * node + 1, level + 1);
+        build_subtree(2 * node + 2, level + 1);
     }
 
     // The node's box from the ends of its sorted lists, then (internal nodes) a stable split of
     // every list at the median of the widest axis.
-    void build_node(Index node, bool split) {
+    void build_node(Index node, int level) {
+        const bool split = level < depth_;
         const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
         T* low = &box_[std::size_t(node) * 2 * std::size_t(dim_)];
         T* high = low + dim_;
         int axis = 0;
         for (int a = 0; a < dim_; ++a) {
-            const Index* list = axis_list(a);
+            const Index* list = level_list(level, a);
             low[a] = points_.row(list[b])[a];
             high[a] = points_.row(list[e - 1])[a];
             if (high[a] - low[a] > high[axis] - low[axis]) axis = a;
         }
         if (!split) {
-            std::copy(axis_list(0) + b, axis_list(0) + e, rows_.begin() + b);
+            std::copy(level_list(level, 0) + b, level_list(level, 0) + e, rows_.data() + b);
             return;
         }
         const Index mid = b + (e - b) / 2;
-        const Index* by_axis = axis_list(axis);
+        const Index* by_axis = level_list(level, axis);
         unsigned char* side = side_.data();
         for (Index p = b; p < mid; ++p) side[by_axis[p]] = 0;
         for (Index p = mid; p < e; ++p) side[by_axis[p]] = 1;
-        Index* spare = spare_.data();
         for (int a = 0; a < dim_; ++a) {
-            if (a == axis) continue;
-            Index* list = axis_list(a);
+            const Index* list = level_list(level, a);
+            Index* out = level_list(level + 1, a);
+            if (a == axis) {
+                std::copy(list + b, list + e, out + b);
+                continue;
+            }
             Index left = b, right = mid;
             for (Index p = b; p < e; ++p) {
                 // select the cursor arithmetically: the side is a coin flip, a branch on it
                 // would be mispredicted half the time
                 const Index r = list[p];
                 const Index go_right = side[r];
-                spare[left + ((right - left) & -go_right)] = r;
+                out[left + ((right - left) & -go_right)] = r;
                 right += go_right;
                 left += go_right ^ 1;
             }
-            std::copy(spare + b, spare + e, list + b);
         }
         const std::size_t child = 2 * std::size_t(node) + 1;
         begin_[child] = b;
@@ -210,15 +229,21 @@ class KdTree {
         return norm.term(face) > radius;
     }
 
+    // max(below, above, 0), written as the "a > b ? a : b" that maps onto one max instruction
+    // (std::max against 0 compiles to a compare and a jump).
+    static T axis_gap(T below, T above) {
+        const T g = below > above ? below : above;
+        return g > T(0) ? g : T(0);
+    }
+
     // Reduced distance from q to the node's box (0 inside), and to its farthest corner.
     template <int kDim, class Norm>
     T box_gap(const Norm& norm, const T* q, Index node) const {
         const int d = kDim > 0 ? kDim : dim_;
         const T* low = lo(node);
         const T* high = low + d;
-        T acc = norm.term(std::max(std::max(T(low[0] - q[0]), T(q[0] - high[0])), T(0)));
-        for (int j = 1; j < d; ++j)
-            acc = norm.add(acc, norm.term(std::max(std::max(T(low[j] - q[j]), T(q[j] - high[j])), T(0))));
+        T acc = norm.term(axis_gap(T(low[0] - q[0]), T(q[0] - high[0])));
+        for (int j = 1; j < d; ++j) acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
         return acc;
     }
     template <int kDim, class Norm>
@@ -235,11 +260,26 @@ class KdTree {
     template <int kDim, class Norm>
     void scan_leaf(const Norm& norm, const T* q, Index exclude, Index node,
                    Neighbours<T>& best) const {
-        const Index e = end_[std::size_t(node)];
-        for (Index pos = begin_[std::size_t(node)]; pos < e; ++pos) {
-            const Index r = rows_[std::size_t(pos)];
-            const T d = reduced_distance<kDim>(norm, q, coords(pos), dim_);
-            if (d <= best.worst() && r != exclude) best.offer(d, r);
+        const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
+        T dist[kLeafSize];
+        if (ordered_) {  // contiguous points: a branch-free loop the compiler vectorises
+            const T* p = points_.data + std::int64_t(b) * dim_;
+            const int stride = kDim > 0 ? kDim : dim_;
+            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
+        } else {
+            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, coords(b + j), dim_);
+        }
+        // the few points that can enter the list, gathered without branches, then offered
+        const T worst = best.worst();
+        int hits[kLeafSize];
+        int count = 0;
+        for (Index j = 0; j < e - b; ++j) {
+            hits[count] = int(j);
+            count += dist[j] <= worst;
+        }
+        for (int h = 0; h < count; ++h) {
+            const Index r = rows_[std::size_t(b + hits[h])];
+            if (dist[hits[h]] <= best.worst() && r != exclude) best.offer(dist[hits[h]], r);
         }
     }
 
@@ -278,13 +318,13 @@ class KdTree {
     std::int64_t n_ = 0;
     int dim_ = 0;
     int depth_ = 0;
-    std::vector<Index> rows_;         // tree order -> row number
-    std::vector<Index> begin_, end_;  // each node's range of positions
-    std::vector<T> box_;              // per node: dim lows, then dim highs
-    // build scratch: per-axis sorted row lists, a spare list, each row's side of a split
-    std::vector<Index> lists_, spare_;
-    std::vector<unsigned char> side_;
-    std::vector<std::pair<SortBits<T>, Index>> sort_a_, sort_b_;
+    Buffer<Index> rows_;         // tree order -> row number
+    Buffer<Index> begin_, end_;  // each node's range of positions
+    Buffer<T> box_;              // per node: dim lows, then dim highs
+    // build scratch: per-axis sorted row lists (even levels', odd levels'), each row's side
+    Buffer<Index> lists_, next_lists_;
+    Buffer<unsigned char> side_;
+    Buffer<KeyRow<SortBits<T>>> sort_a_, sort_b_;
 };
 
 }  // namespace infonative::knn_detail

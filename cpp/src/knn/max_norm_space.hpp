@@ -3,6 +3,8 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "knn/kd_tree.hpp"
 #include "knn/sorted_marginal.hpp"
@@ -15,7 +17,7 @@ class MaxNormSpace {
     // Allocates for `capacity` of the rows of `points` (the only allocating step).
     void reserve(const Points<T>& points, std::int64_t capacity) {
         one_dim_ = points.dim == 1;
-        if (one_dim_) sorted_.reserve(capacity, points.n, true);
+        if (one_dim_) sorted_.reserve(capacity);
         else tree_.reserve(capacity, points.dim, points.n);
     }
 
@@ -31,7 +33,11 @@ class MaxNormSpace {
 
     // Other points j of the set with max_a |x_ja - x_row,a| <= r (row belongs to the set).
     std::int64_t count_within(Index row, T r) const {
-        if (one_dim_) return sorted_.count_within(sorted_.position_of(row, points_.row(row)[0]), r);
+        if (one_dim_) {
+            std::int64_t c;
+            sorted_.count_within_batch(points_.row(row), &r, 1, &c);
+            return c;
+        }
         const T* q = points_.row(row);
         return with_fixed_dim(points_.dim, [&](auto dim) {
                    return tree_.template count_within<decltype(dim)::value>(MaxNorm{}, q, r);
@@ -40,7 +46,7 @@ class MaxNormSpace {
 
     // The same with < r: <= nextafter(r, 0), and nothing is closer than 0.
     std::int64_t count_strictly_within(Index row, T r) const {
-        return r > 0 ? count_within(row, std::nextafter(r, T(0))) : 0;
+        return r > 0 ? count_within(row, next_toward_zero(r)) : 0;
     }
 
     // Batch form for up to 64 rows: out[j] = count_within(rows[j], radius[j]); a negative
@@ -57,11 +63,22 @@ class MaxNormSpace {
 
     // The radius whose inclusive count is the strict count at r: nextafter(r, 0), or -1 (none)
     // when r <= 0 since nothing is closer than 0.
-    static T strict_radius(T r) { return r > 0 ? std::nextafter(r, T(0)) : T(-1); }
+    static T strict_radius(T r) { return r > 0 ? next_toward_zero(r) : T(-1); }
+
+    // nextafter(r, 0) for a finite r > 0: the bit pattern minus one (libm's nextafter is a call
+    // with checks for every special case; this is on the per-query path).
+    static T next_toward_zero(T r) {
+        using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+        U bits;
+        std::memcpy(&bits, &r, sizeof(T));
+        --bits;
+        std::memcpy(&r, &bits, sizeof(T));
+        return r;
+    }
 
     // Distance from row to its k-th nearest other point of the set (k < set size).
     T kth_distance(Index row, int k, Neighbours<T>& scratch) const {
-        if (one_dim_) return sorted_.kth_distance(sorted_.position_of(row, points_.row(row)[0]), k);
+        if (one_dim_) return sorted_.kth_distance(sorted_.position_of(points_.row(row)[0]), k);
         scratch.reset();
         with_fixed_dim(points_.dim, [&](auto dim) {
             tree_.template nearest<decltype(dim)::value>(MaxNorm{}, points_.row(row), row, scratch);

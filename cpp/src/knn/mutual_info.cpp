@@ -21,22 +21,18 @@ namespace {
 // tree, per-thread neighbour lists, the per-point terms. Allocated once, reused by surrogates.
 template <class T>
 struct KsgWorkspace {
-    Index* leaf_neighbours(int slot) { return neighbours.data() + std::size_t(slot) * neighbours_stride; }
 
     JointBuffer<T> joint;
     KdTree<T> tree;
     NeighbourScratch<T> scratch;
-    std::vector<double> terms;
-    std::vector<Index> inverse, last_sorted;  // a surrogate's order of the last variable
+    Buffer<double> terms;
+    Buffer<Index> inverse, last_sorted;  // a surrogate's order of the last variable
     std::vector<const Index*> presorted;      // per joint axis, or null
-    std::vector<Index> neighbours;            // per slot: a leaf's neighbour lists
-    std::size_t neighbours_stride;
 
-    KsgWorkspace(std::int64_t n, int dim, int k, int slots)
-        : scratch(slots, k), terms(std::size_t(n)), inverse(std::size_t(n)),
-          last_sorted(std::size_t(n)), presorted(std::size_t(dim)),
-          neighbours_stride(std::size_t(KdTree<T>::kLeafSize) * std::size_t(k) + 16) {
-        neighbours.resize(neighbours_stride * std::size_t(slots));
+    KsgWorkspace(std::int64_t n, int dim, int k, int slots, bool permuted)
+        : scratch(slots, k, KdTree<T>::kLeafSize), terms(std::size_t(n)),
+          inverse(permuted ? std::size_t(n) : 0), last_sorted(permuted ? std::size_t(n) : 0),
+          presorted(std::size_t(dim)) {
         joint.reserve(n, dim);
         tree.reserve(n, dim, n);
     }
@@ -52,11 +48,13 @@ class Ksg {
             offsets_.push_back(dim_);
             dim_ += v.dim;
         }
-        const bool parallel = worth_parallel(n_);
-        for (std::size_t v = 0; v < vars.size(); ++v) {
-            marginals_[v].reserve(vars[v], n_);
-            marginals_[v].build(vars[v], nullptr, n_, parallel);
-        }
+        for (std::size_t v = 0; v < vars.size(); ++v) marginals_[v].reserve(vars[v], n_);
+        // one variable per thread (each build serial inside) when there are enough of them
+        const auto m = std::int64_t(vars.size());
+        const bool by_variable = worth_parallel(n_) && detail::max_threads() > 1 && m >= 2;
+#pragma omp parallel for schedule(dynamic, 1) if (by_variable)
+        for (std::int64_t v = 0; v < m; ++v)
+            marginals_[std::size_t(v)].build(vars[std::size_t(v)], nullptr, n_, !by_variable && worth_parallel(n_));
     }
 
     int dim() const { return dim_; }
@@ -81,14 +79,14 @@ class Ksg {
                 T eps[kBatch], radius[kBatch];
                 std::int64_t counts[kBatch];
                 double term[kBatch] = {};
-                Neighbours<T> best = w.scratch.at(slot);
-                Index* nearest = w.leaf_neighbours(slot);  // algorithm 2: each point's k neighbours
+                Neighbours<T>* best = w.scratch.leaf(slot);
                 for (int j = 0; j < count; ++j) {
-                    best.reset();
-                    w.tree.template nearest_own<kDim>(MaxNorm{}, leaf, b + j, best);
+                    best[j].reset();
+                    w.tree.template nearest_own<kDim>(MaxNorm{}, leaf, b + j, best[j]);
+                }
+                for (int j = 0; j < count; ++j) {
                     samples[j] = w.tree.row_at(b + j);
-                    eps[j] = best.worst();
-                    if (algorithm_ == 2) std::copy(best.row, best.row + k_, nearest + j * k_);
+                    eps[j] = best[j].worst();
                 }
                 for (int v = 0; v < m; ++v) {
                     const bool mapped = v == m - 1 && last_map;
@@ -96,7 +94,7 @@ class Ksg {
                         rows[j] = mapped ? Index(last_map[samples[j]]) : samples[j];
                         radius[j] = algorithm_ == 1
                                         ? MaxNormSpace<T>::strict_radius(eps[j])
-                                        : marginal_eps(nearest + j * k_, samples[j], v, last_map);
+                                        : marginal_eps(best[j].row, samples[j], v, last_map);
                     }
                     marginals_[std::size_t(v)].count_within_batch(rows, radius, count, counts);
                     for (int j = 0; j < count; ++j)
@@ -192,7 +190,7 @@ double knn_mutual_info(const PointSet* variables, int count, int k, int algorith
         using T = decltype(scalar);
         const Ksg<T> ksg(checked_variables<T>(variables, count, what), k, algorithm);
         const bool parallel = worth_parallel(ksg.n());
-        KsgWorkspace<T> w(ksg.n(), ksg.dim(), k, scratch_slots(parallel));
+        KsgWorkspace<T> w(ksg.n(), ksg.dim(), k, scratch_slots(parallel), false);
         return ksg.estimate(w, nullptr, parallel);
     });
 }
@@ -214,14 +212,14 @@ void knn_mutual_info_surrogates(const PointSet* variables, int count, int k, int
         if (n_permutations < threads || threads == 1) {
             // too few surrogates to occupy every thread: one at a time, parallel inside
             const bool parallel = worth_parallel(n);
-            KsgWorkspace<T> w(n, ksg.dim(), k, scratch_slots(parallel));
+            KsgWorkspace<T> w(n, ksg.dim(), k, scratch_slots(parallel), true);
             for (std::int64_t r = 0; r < n_permutations; ++r)
                 out[r] = ksg.estimate(w, permutations + r * n, parallel);
             return;
         }
         std::vector<KsgWorkspace<T>> workspaces;
         workspaces.reserve(std::size_t(threads));
-        for (int t = 0; t < threads; ++t) workspaces.emplace_back(n, ksg.dim(), k, 1);
+        for (int t = 0; t < threads; ++t) workspaces.emplace_back(n, ksg.dim(), k, 1, true);
 #pragma omp parallel for schedule(dynamic, 1)
         for (std::int64_t r = 0; r < n_permutations; ++r)
             out[r] = ksg.estimate(workspaces[std::size_t(detail::thread_index())], permutations + r * n, false);

@@ -22,7 +22,9 @@ struct Neighbours {
         }
     }
     T worst() const { return dist[k - 1]; }
-    static bool before(T d, Index r, T d2, Index r2) { return d < d2 || (d == d2 && r < r2); }
+    static bool before(T d, Index r, T d2, Index r2) { return (d < d2) | ((d == d2) & (r < r2)); }
+
+    // Inserts (d, r) if it ranks before the current k-th.
     void offer(T d, Index r) {
         if (!before(d, r, dist[k - 1], row[k - 1])) return;
         int j = k - 1;

@@ -56,13 +56,16 @@ inline T reduced_distance(const Norm& norm, const T* a, const T* b, int dim) {
 }
 
 // Calls f(std::integral_constant<int, D>) with D = dim for the small dimensions that dominate in
-// practice, D = 0 (run-time dimension) otherwise.
+// practice (1-6 and 8: a pair of 4-D variables), D = 0 (run-time dimension) otherwise.
 template <class F> decltype(auto) with_fixed_dim(int dim, F&& f) {
     switch (dim) {
         case 1: return f(std::integral_constant<int, 1>{});
         case 2: return f(std::integral_constant<int, 2>{});
         case 3: return f(std::integral_constant<int, 3>{});
         case 4: return f(std::integral_constant<int, 4>{});
+        case 5: return f(std::integral_constant<int, 5>{});
+        case 6: return f(std::integral_constant<int, 6>{});
+        case 8: return f(std::integral_constant<int, 8>{});
         default: return f(std::integral_constant<int, 0>{});
     }
 }

@@ -32,27 +32,34 @@ template <class T> T from_sort_bits(SortBits<T> bits) {
     return value;
 }
 
+// A key and its row (a plain struct: arrays of it are allocated without zero-filling).
+template <class U>
+struct KeyRow {
+    U key;
+    Index row;
+};
+
 // Sorts a[0..n) by key, stable; tmp has room for n pairs. Returns where the result lies (a or
 // tmp, whichever the last pass wrote).
 template <class U>
-std::pair<U, Index>* radix_sort_pairs(std::pair<U, Index>* a, std::pair<U, Index>* tmp, std::int64_t n) {
+KeyRow<U>* radix_sort_pairs(KeyRow<U>* a, KeyRow<U>* tmp, std::int64_t n) {
     constexpr int kBits = 11, kBuckets = 1 << kBits;
     constexpr int kPasses = int((sizeof(U) * 8 + kBits - 1) / kBits);
     static_assert(kPasses <= 6, "histograms sized for 64-bit keys");
     std::uint32_t hist[kPasses][kBuckets];
     std::memset(hist, 0, sizeof(hist));
     for (std::int64_t i = 0; i < n; ++i)
-        for (int p = 0; p < kPasses; ++p) ++hist[p][(a[i].first >> (p * kBits)) & (kBuckets - 1)];
+        for (int p = 0; p < kPasses; ++p) ++hist[p][(a[i].key >> (p * kBits)) & (kBuckets - 1)];
     for (int p = 0; p < kPasses; ++p) {
         const int shift = p * kBits;
-        if (hist[p][(a[0].first >> shift) & (kBuckets - 1)] == std::uint32_t(n)) continue;  // one digit
+        if (hist[p][(a[0].key >> shift) & (kBuckets - 1)] == std::uint32_t(n)) continue;  // one digit
         std::uint32_t offset = 0;
         for (int b = 0; b < kBuckets; ++b) {
             const std::uint32_t c = hist[p][b];
             hist[p][b] = offset;
             offset += c;
         }
-        for (std::int64_t i = 0; i < n; ++i) tmp[hist[p][(a[i].first >> shift) & (kBuckets - 1)]++] = a[i];
+        for (std::int64_t i = 0; i < n; ++i) tmp[hist[p][(a[i].key >> shift) & (kBuckets - 1)]++] = a[i];
         std::swap(a, tmp);
     }
     return a;

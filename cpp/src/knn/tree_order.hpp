@@ -65,31 +65,40 @@ void for_each_index(std::int64_t count, bool parallel, Body&& body) {
     }
 }
 
-// Storage for one Neighbours list per slot, each slot on its own cache lines (threads update
-// their lists on every candidate; sharing a line would bounce it between cores).
+// Storage for `lists` Neighbours lists per slot (one per point of a leaf for leaf-batched
+// queries), each slot on its own cache lines (threads update their lists on every candidate;
+// sharing a line would bounce it between cores).
 template <class T>
 class NeighbourScratch {
   public:
     NeighbourScratch() = default;
-    NeighbourScratch(int slots, int k)
-        : k_(k), stride_(padded(k)), dist_(std::size_t(slots) * stride_), rows_(dist_.size()) {}
-    Neighbours<T> at(int slot) {
-        const std::size_t offset = std::size_t(slot) * stride_;
-        return Neighbours<T>{dist_.data() + offset, rows_.data() + offset, k_};
+    NeighbourScratch(int slots, int k, std::int64_t lists = 1)
+        : k_(k), lists_(int(lists)), stride_(padded(std::size_t(k) * std::size_t(lists))),
+          dist_(std::size_t(slots) * stride_), rows_(dist_.size()), views_(std::size_t(slots) * std::size_t(lists)) {
+        for (int s = 0; s < slots; ++s)
+            for (int j = 0; j < lists_; ++j) {
+                const std::size_t offset = std::size_t(s) * stride_ + std::size_t(j) * std::size_t(k);
+                views_[std::size_t(s) * std::size_t(lists_) + std::size_t(j)] =
+                    Neighbours<T>{dist_.data() + offset, rows_.data() + offset, k_};
+            }
     }
+    Neighbours<T> at(int slot) { return views_[std::size_t(slot) * std::size_t(lists_)]; }
+    Neighbours<T>* leaf(int slot) { return views_.data() + std::size_t(slot) * std::size_t(lists_); }
 
   private:
-    static std::size_t padded(int k) { return (std::size_t(k) + 15) / 16 * 16 + 16; }
-    int k_ = 0;
+    static std::size_t padded(std::size_t n) { return (n + 15) / 16 * 16 + 16; }
+    int k_ = 0, lists_ = 1;
     std::size_t stride_ = 0;
     std::vector<T> dist_;
     std::vector<Index> rows_;
+    std::vector<Neighbours<T>> views_;
 };
 
 // The per-point terms summed in row order: the same value for any thread count.
-inline double sum_in_order(const std::vector<double>& terms) {
+template <class Terms>
+double sum_in_order(const Terms& terms) {
     double sum = 0;
-    for (double t : terms) sum += t;
+    for (std::size_t i = 0; i < terms.size(); ++i) sum += terms[i];
     return sum;
 }
 
