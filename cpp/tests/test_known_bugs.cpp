@@ -83,3 +83,33 @@ TEST_CASE("known_bug/cross_entropy smoothing with a zero weight on a -inf logit"
             }
         }
 }
+
+// Views whose data pointer is not a multiple of the item size (legal numpy arrays: a packed
+// structured dtype's field, np.frombuffer with an odd offset; the bindings pass a.data() through
+// unchecked) are read through `const double*` / `const float*` (vec.inl:101-104 load_scalar,
+// the knn Points<T> rows): undefined behaviour that UBSan reports as a misaligned load, and a
+// fault if the vectorizer ever peels for alignment (it assumes element-aligned pointers).
+// Whichever fix (copy or reject in the bindings and check_view, or memcpy loads), the core must
+// give the aligned result or throw std::invalid_argument.
+TEST_CASE("known_bug/views not aligned to their item size") {
+    const std::int64_t rows = 4, cols = 10;
+    std::vector<unsigned char> misaligned(std::size_t(rows * cols * 8 + 1));
+    Matrix aligned(DType::float64, rows, cols);
+    Random rng(151);
+    fill_rows(aligned, rng);
+    std::memcpy(misaligned.data() + 1, aligned.bytes.data(), aligned.bytes.size());
+    const infonative::MatrixView x{misaligned.data() + 1, DType::float64, rows, cols, cols * 8, 8};
+    std::vector<double> expected(static_cast<std::size_t>(rows)), got(expected.size());
+    infonative::logsumexp_rows(aligned.view(), expected.data());
+    try {
+        infonative::logsumexp_rows(x, got.data());
+        CHECK_SAME_BYTES(got.data(), expected.data(), got.size() * sizeof(double));
+    } catch (const std::invalid_argument&) {
+    }
+    const infonative::PointSet points{misaligned.data() + 1, DType::float64, 20, 2, 16};
+    try {
+        const double h = infonative::knn_entropy(points, 2, 2.0);
+        CHECK(std::isfinite(h));
+    } catch (const std::invalid_argument&) {
+    }
+}
