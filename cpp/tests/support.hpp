@@ -273,14 +273,6 @@ void check_same_for_1_and_2_threads(Compute compute) {
         CHECK_SAME_BYTES(one.data(), two.data(), one.size() * sizeof(one[0]));
 }
 
-// Bytes of a matrix's elements in logical order (outputs compared across thread counts).
-inline std::vector<double> values_of(const Matrix& m) {
-    std::vector<double> out;
-    for (std::int64_t r = 0; r < m.rows; ++r)
-        for (std::int64_t c = 0; c < m.cols; ++c) out.push_back(m.get(r, c));
-    return out;
-}
-
 // ---- tolerances --------------------------------------------------------------------------
 // Never tuned: every bound below follows from this error model (u: unit roundoff).
 //  * The kernels compute in float for float16, bfloat16 and float32 input and in double for
@@ -399,8 +391,9 @@ inline void fill_rows(Matrix& m, Random& rng) {
 
 // Shapes of the ordinary-row tests: single entries, lengths around the vector widths, past
 // one block (16384 bytes: 4096 floats, 8192 halves) but inside one piece (32768 columns).
-constexpr std::int64_t kShapes[][2] = {{1, 1},   {3, 2},    {4, 7},    {5, 33},
-                                       {3, 100}, {2, 1000}, {2, 4099}, {1, 16385}};
+using Shape = std::int64_t[2];
+constexpr Shape kShapes[] = {{1, 1},   {3, 2},    {4, 7},    {5, 33},
+                             {3, 100}, {2, 1000}, {2, 4099}, {1, 16385}};
 
 // Long rows: two whole pieces of 32768 columns and a part of a third.
 constexpr std::int64_t kLongCols = 2 * 32768 + 4097;

@@ -9,8 +9,6 @@ using check::Scope;
 
 namespace {
 
-using Shape = std::int64_t[2];
-
 struct Expected {
     double value, tolerance;
 };

@@ -8,8 +8,6 @@ using check::Scope;
 
 namespace {
 
-using Shape = std::int64_t[2];
-
 // Compares logsumexp_rows with the reference on every ISA level (the reference once).
 void check_lse_rows(const Matrix& x) {
     std::vector<double> expected(static_cast<std::size_t>(x.rows));

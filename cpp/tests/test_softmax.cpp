@@ -9,8 +9,6 @@ using check::Scope;
 
 namespace {
 
-using Shape = std::int64_t[2];
-
 // Expected output and absolute tolerance of every entry of a row, by scipy's conventions:
 // NaN anywhere or no finite maximum: all NaN, except that log_softmax of a row with +inf (and
 // no NaN) is NaN at the +inf entries and -inf elsewhere.
