@@ -398,6 +398,28 @@ constexpr Shape kShapes[] = {{1, 1},   {3, 2},    {4, 7},    {5, 33},
 // Long rows: two whole pieces of 32768 columns and a part of a third.
 constexpr std::int64_t kLongCols = 2 * 32768 + 4097;
 
+// Six long ordinary rows, five with something for the piece merge: row 1 an all -inf first
+// piece; row 2 a NaN in the second piece; row 3 a +inf in the last; row 4 the maximum
+// (late_max) in the last; row 5 a single finite entry.
+inline Matrix long_rows_with_specials(DType t, Layout l, std::uint64_t seed, double late_max) {
+    Matrix x(t, 6, kLongCols, l);
+    Random rng(seed);
+    for (std::int64_t r = 0; r < x.rows; ++r) {
+        std::vector<double> v = random_row(rng, kLongCols, RowKind::ordinary, t);
+        if (r == 1)
+            for (std::int64_t c = 0; c < 32768; ++c) v[std::size_t(c)] = -kInf;
+        if (r == 2) v[40000] = kNaN;
+        if (r == 3) v[std::size_t(kLongCols - 3)] = kInf;
+        if (r == 4) v[std::size_t(kLongCols - 1)] = rounded(late_max, t);
+        if (r == 5) {
+            for (double& e : v) e = -kInf;
+            v[50000] = 1.5;
+        }
+        x.set_row(r, v);
+    }
+    return x;
+}
+
 // ---- references: plain scalar loops in long double ----------------------------------------
 using Row = std::vector<double>;
 

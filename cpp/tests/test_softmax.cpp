@@ -155,26 +155,10 @@ TEST_CASE("softmax/special values and empty rows") {
 }
 
 TEST_CASE("softmax/long rows are split into pieces") {
-    // As in the logsumexp test: -inf first piece, NaN in the second, +inf in the last, the
-    // maximum in the last piece, a single finite entry.
     for (DType t : kAllDTypes)
         for (Layout in : {Layout::contiguous, Layout::negative_strides}) {
             Scope scope("dtype=%s in=%s", dtype_name(t), layout_name(in));
-            Matrix x(t, 6, kLongCols, in);
-            Random rng(9);
-            for (std::int64_t r = 0; r < x.rows; ++r) {
-                std::vector<double> v = random_row(rng, kLongCols, RowKind::ordinary, t);
-                if (r == 1)
-                    for (std::int64_t c = 0; c < 32768; ++c) v[std::size_t(c)] = -kInf;
-                if (r == 2) v[40000] = kNaN;
-                if (r == 3) v[std::size_t(kLongCols - 3)] = kInf;
-                if (r == 4) v[std::size_t(kLongCols - 1)] = rounded(75, t);
-                if (r == 5) {
-                    for (double& e : v) e = -kInf;
-                    v[50000] = 1.5;
-                }
-                x.set_row(r, v);
-            }
+            const Matrix x = long_rows_with_specials(t, in, 9, 75);
             check_softmax(x, in == Layout::contiguous ? Layout::contiguous : Layout::gaps);
         }
 }
