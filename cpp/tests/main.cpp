@@ -1,5 +1,5 @@
 // Runs the registered tests whose names start with one of the arguments; without arguments, all
-// but the reproductions of open bugs (known_bug/..., test_known_bugs.cpp), which run only when
+// but reproductions of open bugs (named known_bug/...; none at present), which run only when
 // named.
 // Exit status 0 only if every selected test passed and at least one was selected (a misspelt
 // ctest filter must not pass silently).

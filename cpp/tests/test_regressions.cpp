@@ -1,7 +1,5 @@
-// Reproductions of bugs found in the core and not fixed yet. They are not registered with
-// ctest (the sanitizer job must stay green); run them with
-//   build/asan/cpp/tests/infonative_cpp_tests known_bug/
-// Once a bug is fixed its test passes: move it to its area's file and delete it here.
+// Regression tests of bugs that these sanitizer tests found in the core (all fixed): each sits in
+// the ctest area of the function it broke. The comments describe the bug as it was.
 #include <stdexcept>
 
 #include "support.hpp"
@@ -13,7 +11,7 @@ using check::Scope;
 // bits of x as signed integers: for -0.0 (bits INT64_MIN) or a negative x that is signed
 // overflow, undefined behaviour that UBSan reports. entropy_rows computes the log of every
 // lane, the p == 0 lanes included, before it drops them: a -0.0 entry is enough.
-TEST_CASE("known_bug/entropy of a row with -0.0") {
+TEST_CASE("distribution/entropy of a row with -0.0") {
     for_each_isa([] {
         for (DType t : kAllDTypes) {
             Scope scope("dtype=%s", dtype_name(t));
@@ -32,7 +30,7 @@ TEST_CASE("known_bug/entropy of a row with -0.0") {
 // relative_entropy_rows, short rows (distribution.cpp:131-141): the parallel loop computes each
 // row's divergence before the negative entries it found are reported by the throw, so the
 // kernels take logs of negative ratios (the signed overflow above). Long rows check first.
-TEST_CASE("known_bug/relative entropy of short rows with a negative entry") {
+TEST_CASE("distribution/relative entropy of short rows with a negative entry") {
     Matrix good(DType::float32, 1, 5), bad(DType::float32, 1, 5);
     good.set_row(0, {1, 1, 1, 1, 1});
     bad.set_row(0, {1, 1, 1, 1, -1e-30});
@@ -49,7 +47,7 @@ TEST_CASE("known_bug/relative entropy of short rows with a negative entry") {
 // class, the row length and the ISA level (float32, 17 classes, class 0: NaN on baseline,
 // 46.01 on avx2). Whichever convention is chosen (NaN as torch, or 0: the class is weightless),
 // it must not depend on where the class sits.
-TEST_CASE("known_bug/cross_entropy smoothing with a zero weight on a -inf logit") {
+TEST_CASE("cross_entropy/smoothing with a zero weight on a -inf logit") {
     for (DType t : kAllDTypes)
         for (std::int64_t n : {3, 8, 17, 64}) {
             Scope scope("dtype=%s classes=%lld", dtype_name(t), (long long)n);
@@ -91,7 +89,7 @@ TEST_CASE("known_bug/cross_entropy smoothing with a zero weight on a -inf logit"
 // fault if the vectorizer ever peels for alignment (it assumes element-aligned pointers).
 // Whichever fix (copy or reject in the bindings and check_view, or memcpy loads), the core must
 // give the aligned result or throw std::invalid_argument.
-TEST_CASE("known_bug/views not aligned to their item size") {
+TEST_CASE("runtime/views not aligned to their item size") {
     const std::int64_t rows = 4, cols = 10;
     std::vector<unsigned char> misaligned(std::size_t(rows * cols * 8 + 1));
     Matrix aligned(DType::float64, rows, cols);
