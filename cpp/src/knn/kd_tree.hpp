@@ -6,9 +6,10 @@
 // The tree is complete and implicit: node i has children 2i+1 and 2i+2, every leaf sits at the
 // same depth and holds at most kLeafSize points. Each internal node splits its range at the
 // median of its widest axis. Building sorts the rows once per axis (radix sort, or orders the
-// caller already has) and then, level by level, splits every node's sorted lists stably at the
-// median of the chosen axis: O(d n) sequential work per level, O(d n log n) in all, no
-// comparisons to mispredict, and each node's tight box read off the ends of its lists. The
+// caller already has) and then splits every node's sorted lists stably at the median of the
+// chosen axis (the top levels first, then whole subtrees per thread): O(d n) sequential work per
+// level, O(d n log n) in all, no comparisons to mispredict, and each node's tight box read off
+// the ends of its lists. The
 // result is deterministic; estimates do not depend on the tree's shape anyway (queries are exact
 // and ties are broken by row).
 //
@@ -262,7 +263,7 @@ class KdTree {
                    Neighbours<T>& best) const {
         const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
         T dist[kLeafSize];
-        if (ordered_) {  // contiguous points: a branch-free loop the compiler vectorises
+        if (ordered_) {  // contiguous points: a branch-free loop over consecutive rows
             const T* p = points_.data + std::int64_t(b) * dim_;
             const int stride = kDim > 0 ? kDim : dim_;
             for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);

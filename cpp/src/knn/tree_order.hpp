@@ -65,8 +65,8 @@ void for_each_index(std::int64_t count, bool parallel, Body&& body) {
     }
 }
 
-// Storage for `lists` Neighbours lists per slot (one per point of a leaf for leaf-batched
-// queries), each slot on its own cache lines (threads update their lists on every candidate;
+// Storage for `lists` Neighbours lists per slot (one per point of a leaf when the queries of a
+// leaf are made together), each slot on its own cache lines (threads update their lists on every candidate;
 // sharing a line would bounce it between cores).
 template <class T>
 class NeighbourScratch {
