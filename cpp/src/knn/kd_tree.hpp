@@ -154,7 +154,9 @@ class KdTree {
         end_[0] = Index(n_);
         int top = 0;
         if (parallel)
-            while (top < depth_ && (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads())) ++top;
+            while (top < depth_ &&
+                   (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads()))
+                ++top;
         for (int level = 0; level < top; ++level)
             for (std::int64_t j = 0; j < (std::int64_t(1) << level); ++j)
                 build_node(Index((std::int64_t(1) << level) - 1 + j), level);
@@ -226,7 +228,8 @@ class KdTree {
         const T* low = lo(node);
         const T* high = low + d;
         T face = std::min(T(q[0] - low[0]), T(high[0] - q[0]));
-        for (int j = 1; j < d; ++j) face = std::min(face, std::min(T(q[j] - low[j]), T(high[j] - q[j])));
+        for (int j = 1; j < d; ++j)
+            face = std::min(face, std::min(T(q[j] - low[j]), T(high[j] - q[j])));
         return norm.term(face) > radius;
     }
 
@@ -244,7 +247,8 @@ class KdTree {
         const T* low = lo(node);
         const T* high = low + d;
         T acc = norm.term(axis_gap(T(low[0] - q[0]), T(q[0] - high[0])));
-        for (int j = 1; j < d; ++j) acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
+        for (int j = 1; j < d; ++j)
+            acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
         return acc;
     }
     template <int kDim, class Norm>
@@ -266,7 +270,8 @@ class KdTree {
         if (ordered_) {  // contiguous points: a branch-free loop over consecutive rows
             const T* p = points_.data + std::int64_t(b) * dim_;
             const int stride = kDim > 0 ? kDim : dim_;
-            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
+            for (Index j = 0; j < e - b; ++j)
+                dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
         } else {
             const Index* rows = rows_.data() + b;
             for (Index j = 0; j < e - b; ++j)
