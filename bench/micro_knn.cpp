@@ -1,8 +1,10 @@
 // The kNN engine: kd-tree build, k-nearest queries and range counts (max-norm, k = 3, every
 // point of the set queried, leaf by leaf as the estimators do), the 1-D sorted-marginal counts,
 // and the estimators end to end; N = 1e3..1e6, d = 1..4, 1 and 2 threads. items/s = queries/s.
+// clang-format off
 // Build: cmake -S . -B build/bench -DINFONATIVE_BENCHMARKS=ON -DINFONATIVE_PYTHON=OFF && cmake --build build/bench -j2 && build/bench/bench/infonative_micro
 // Run only these: build/bench/bench/infonative_micro --benchmark_filter='knn|kdtree|sorted' --benchmark_min_time=0.05
+// clang-format on
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -33,8 +35,7 @@ const std::vector<double>& gaussian_points(std::int64_t n, int d) {
     std::vector<double> x(std::size_t(n) * std::size_t(d));
     for (std::int64_t i = 0; i < n; ++i) {
         const double common = normal(rng);
-        for (int j = 0; j < d; ++j)
-            x[std::size_t(i * d + j)] = 0.6 * common + 0.8 * normal(rng);
+        for (int j = 0; j < d; ++j) x[std::size_t(i * d + j)] = 0.6 * common + 0.8 * normal(rng);
     }
     return cache.emplace(std::make_pair(n, d), std::move(x)).first->second;
 }
@@ -85,12 +86,13 @@ void BM_kdtree_knn(benchmark::State& state) {
     for (auto _ : state) {
         kd::with_fixed_dim(d, [&](auto dim) {
             constexpr int kDim = decltype(dim)::value;
-            kd::for_each_in_tree_order(tree, parallel, [&](int slot, kd::Index leaf, kd::Index pos) {
-                kd::Neighbours<double> best = scratch.at(slot);
-                best.reset();
-                tree.template nearest_own<kDim>(kd::MaxNorm{}, leaf, pos, best);
-                kth[std::size_t(tree.row_at(pos))] = best.worst();
-            });
+            kd::for_each_in_tree_order(
+                tree, parallel, [&](int slot, kd::Index leaf, kd::Index pos) {
+                    kd::Neighbours<double> best = scratch.at(slot);
+                    best.reset();
+                    tree.template nearest_own<kDim>(kd::MaxNorm{}, leaf, pos, best);
+                    kth[std::size_t(tree.row_at(pos))] = best.worst();
+                });
         });
         benchmark::DoNotOptimize(kth.data());
     }
@@ -122,8 +124,8 @@ void BM_kdtree_count(benchmark::State& state) {
             constexpr int kDim = decltype(dim)::value;
             kd::for_each_in_tree_order(tree, parallel, [&](int, kd::Index, kd::Index pos) {
                 const kd::Index i = tree.row_at(pos);
-                counts[std::size_t(i)] =
-                    tree.template count_within<kDim>(kd::MaxNorm{}, x.row(i), radius[std::size_t(i)]);
+                counts[std::size_t(i)] = tree.template count_within<kDim>(kd::MaxNorm{}, x.row(i),
+                                                                          radius[std::size_t(i)]);
             });
         });
         benchmark::DoNotOptimize(counts.data());

@@ -25,7 +25,8 @@ namespace {
 // A C-contiguous 2-D float32/float64 array as a PointSet (the array must outlive it).
 PointSet point_set(const py::array& a, const char* name) {
     if (a.ndim() != 2)
-        bad(name, "expected a 2-D array (n_samples, n_dims), got " + std::to_string(a.ndim()) + "-D");
+        bad(name,
+            "expected a 2-D array (n_samples, n_dims), got " + std::to_string(a.ndim()) + "-D");
     const py::dtype dt = a.dtype();
     if (dt.kind() != 'f' || (dt.itemsize() != 4 && dt.itemsize() != 8))
         bad(name, "dtype must be float32 or float64, got " + py::str(dt).cast<std::string>());
@@ -110,7 +111,8 @@ void register_knn(py::module_& m) {
         "knn_conditional_mutual_info",
         [](const py::array& x, const py::array& y, const py::array& z, int k) {
             const char* name = "knn_conditional_mutual_info";
-            const PointSet xs = point_set(x, name), ys = point_set(y, name), zs = point_set(z, name);
+            const PointSet xs = point_set(x, name), ys = point_set(y, name),
+                           zs = point_set(z, name);
             check_same(xs, ys, name, true);
             check_same(xs, zs, name, true);
             check_k(k, xs.n, name);
@@ -170,7 +172,8 @@ void register_knn(py::module_& m) {
         [](const py::array& x, const py::array& y, const py::array& z, int k,
            const py::array& permutations) {
             const char* name = "knn_conditional_mutual_info_surrogates";
-            const PointSet xs = point_set(x, name), ys = point_set(y, name), zs = point_set(z, name);
+            const PointSet xs = point_set(x, name), ys = point_set(y, name),
+                           zs = point_set(z, name);
             check_same(xs, ys, name, true);
             check_same(xs, zs, name, true);
             check_k(k, xs.n, name);

@@ -63,9 +63,8 @@ void knn_mutual_info_surrogates(const PointSet* variables, int count, int k, int
                                 double* out);
 
 // The same for the Frenzel-Pompe CMI with the rows of y permuted (x and z unchanged).
-void knn_conditional_mutual_info_surrogates(const PointSet& x, const PointSet& y,
-                                            const PointSet& z, int k,
-                                            const std::int64_t* permutations,
+void knn_conditional_mutual_info_surrogates(const PointSet& x, const PointSet& y, const PointSet& z,
+                                            int k, const std::int64_t* permutations,
                                             std::int64_t n_permutations, double* out);
 
 }  // namespace infonative

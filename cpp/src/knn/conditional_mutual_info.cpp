@@ -120,9 +120,8 @@ double knn_conditional_mutual_info(const PointSet& x, const PointSet& y, const P
     });
 }
 
-void knn_conditional_mutual_info_surrogates(const PointSet& x, const PointSet& y,
-                                            const PointSet& z, int k,
-                                            const std::int64_t* permutations,
+void knn_conditional_mutual_info_surrogates(const PointSet& x, const PointSet& y, const PointSet& z,
+                                            int k, const std::int64_t* permutations,
                                             std::int64_t n_permutations, double* out) {
     using namespace knn_detail;
     const char* what = "knn_conditional_mutual_info_surrogates";
@@ -148,7 +147,8 @@ void knn_conditional_mutual_info_surrogates(const PointSet& x, const PointSet& y
         for (int t = 0; t < threads; ++t) workspaces.push_back(fp.workspace(1));
 #pragma omp parallel for schedule(dynamic, 1)
         for (std::int64_t r = 0; r < n_permutations; ++r)
-            out[r] = fp.estimate(workspaces[std::size_t(detail::thread_index())], permutations + r * n, false);
+            out[r] = fp.estimate(workspaces[std::size_t(detail::thread_index())],
+                                 permutations + r * n, false);
     });
 }
 

@@ -25,7 +25,8 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
         sorted.reserve(x.n);
         sorted.build(x, nullptr, x.n);
         for_each_index(x.n, parallel, [&](int, std::int64_t pos) {
-            log_rho[std::size_t(sorted.row_at(pos))] = std::log(double(sorted.kth_distance(pos, k)));
+            log_rho[std::size_t(sorted.row_at(pos))] =
+                std::log(double(sorted.kth_distance(pos, k)));
         });
         return sum_in_order(log_rho);
     }
@@ -43,7 +44,8 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
                 tree.template nearest_own<kDim>(norm, leaf, pos, best[pos - b]);
             }
             for (Index pos = b; pos < e; ++pos)
-                log_rho[std::size_t(tree.row_at(pos))] = std::log(double(norm.distance(best[pos - b].worst())));
+                log_rho[std::size_t(tree.row_at(pos))] =
+                    std::log(double(norm.distance(best[pos - b].worst())));
         });
     });
     return sum_in_order(log_rho);
@@ -62,9 +64,11 @@ double knn_entropy(const PointSet& x, int k, double p) {
     const double sum = with_scalar(x.dtype, [&](auto scalar) {
         using T = decltype(scalar);
         const Points<T> points = checked_points<T>(x, what);
-        return with_norm(p, [&](const auto& norm) { return sum_log_kth_distance(points, k, norm); });
+        return with_norm(p,
+                         [&](const auto& norm) { return sum_log_kth_distance(points, k, norm); });
     });
-    return psi(x.n) - psi(k) + log_unit_ball_volume(int(x.dim), p) + double(x.dim) * (sum / double(x.n));
+    return psi(x.n) - psi(k) + log_unit_ball_volume(int(x.dim), p) +
+           double(x.dim) * (sum / double(x.n));
 }
 
 }  // namespace infonative

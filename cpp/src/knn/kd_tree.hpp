@@ -6,9 +6,10 @@
 // The tree is complete and implicit: node i has children 2i+1 and 2i+2, every leaf sits at the
 // same depth and holds at most kLeafSize points. Each internal node splits its range at the
 // median of its widest axis. Building sorts the rows once per axis (radix sort, or orders the
-// caller already has) and then, level by level, splits every node's sorted lists stably at the
-// median of the chosen axis: O(d n) sequential work per level, O(d n log n) in all, no
-// comparisons to mispredict, and each node's tight box read off the ends of its lists. The
+// caller already has) and then splits every node's sorted lists stably at the median of the
+// chosen axis (the top levels first, then whole subtrees per thread): O(d n) sequential work per
+// level, O(d n log n) in all, no comparisons to mispredict, and each node's tight box read off
+// the ends of its lists. The
 // result is deterministic; estimates do not depend on the tree's shape anyway (queries are exact
 // and ties are broken by row).
 //
@@ -153,7 +154,9 @@ class KdTree {
         end_[0] = Index(n_);
         int top = 0;
         if (parallel)
-            while (top < depth_ && (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads())) ++top;
+            while (top < depth_ &&
+                   (std::int64_t(1) << top) < 4 * std::int64_t(detail::max_threads()))
+                ++top;
         for (int level = 0; level < top; ++level)
             for (std::int64_t j = 0; j < (std::int64_t(1) << level); ++j)
                 build_node(Index((std::int64_t(1) << level) - 1 + j), level);
@@ -225,7 +228,8 @@ class KdTree {
         const T* low = lo(node);
         const T* high = low + d;
         T face = std::min(T(q[0] - low[0]), T(high[0] - q[0]));
-        for (int j = 1; j < d; ++j) face = std::min(face, std::min(T(q[j] - low[j]), T(high[j] - q[j])));
+        for (int j = 1; j < d; ++j)
+            face = std::min(face, std::min(T(q[j] - low[j]), T(high[j] - q[j])));
         return norm.term(face) > radius;
     }
 
@@ -243,7 +247,8 @@ class KdTree {
         const T* low = lo(node);
         const T* high = low + d;
         T acc = norm.term(axis_gap(T(low[0] - q[0]), T(q[0] - high[0])));
-        for (int j = 1; j < d; ++j) acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
+        for (int j = 1; j < d; ++j)
+            acc = norm.add(acc, norm.term(axis_gap(T(low[j] - q[j]), T(q[j] - high[j]))));
         return acc;
     }
     template <int kDim, class Norm>
@@ -262,10 +267,11 @@ class KdTree {
                    Neighbours<T>& best) const {
         const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
         T dist[kLeafSize];
-        if (ordered_) {  // contiguous points: a branch-free loop the compiler vectorises
+        if (ordered_) {  // contiguous points: a branch-free loop over consecutive rows
             const T* p = points_.data + std::int64_t(b) * dim_;
             const int stride = kDim > 0 ? kDim : dim_;
-            for (Index j = 0; j < e - b; ++j) dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
+            for (Index j = 0; j < e - b; ++j)
+                dist[j] = reduced_distance<kDim>(norm, q, p + j * stride, dim_);
         } else {
             const Index* rows = rows_.data() + b;
             for (Index j = 0; j < e - b; ++j)

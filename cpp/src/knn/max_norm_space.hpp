@@ -17,15 +17,19 @@ class MaxNormSpace {
     // Allocates for `capacity` of the rows of `points` (the only allocating step).
     void reserve(const Points<T>& points, std::int64_t capacity) {
         one_dim_ = points.dim == 1;
-        if (one_dim_) sorted_.reserve(capacity);
-        else tree_.reserve(capacity, points.dim, points.n);
+        if (one_dim_)
+            sorted_.reserve(capacity);
+        else
+            tree_.reserve(capacity, points.dim, points.n);
     }
 
     // Over the listed rows of `points` (all when rows is null).
     void build(const Points<T>& points, const Index* rows, std::int64_t count, bool parallel) {
         points_ = points;
-        if (one_dim_) sorted_.build(points, rows, count);
-        else tree_.build(points, rows, count, parallel);
+        if (one_dim_)
+            sorted_.build(points, rows, count);
+        else
+            tree_.build(points, rows, count, parallel);
     }
 
     // The set's rows sorted by value (one dimension only, else null).
@@ -39,9 +43,12 @@ class MaxNormSpace {
             return c;
         }
         const T* q = points_.row(row);
-        return with_fixed_dim(points_.dim, [&](auto dim) {
-                   return tree_.template count_within<decltype(dim)::value>(MaxNorm{}, q, r);
-               }) - 1;
+        return with_fixed_dim(points_.dim,
+                              [&](auto dim) {
+                                  return tree_.template count_within<decltype(dim)::value>(
+                                      MaxNorm{}, q, r);
+                              }) -
+               1;
     }
 
     // The same with < r: <= nextafter(r, 0), and nothing is closer than 0.
@@ -51,14 +58,16 @@ class MaxNormSpace {
 
     // Batch form for up to 64 rows: out[j] = count_within(rows[j], radius[j]); a negative
     // radius counts none. One dimension interleaves the searches (sorted_marginal.hpp).
-    void count_within_batch(const Index* rows, const T* radius, int count, std::int64_t* out) const {
+    void count_within_batch(const Index* rows, const T* radius, int count,
+                            std::int64_t* out) const {
         if (one_dim_) {
             T x[64];
             for (int j = 0; j < count; ++j) x[j] = points_.row(rows[j])[0];
             sorted_.count_within_batch(x, radius, count, out);
             return;
         }
-        for (int j = 0; j < count; ++j) out[j] = radius[j] < 0 ? 0 : count_within(rows[j], radius[j]);
+        for (int j = 0; j < count; ++j)
+            out[j] = radius[j] < 0 ? 0 : count_within(rows[j], radius[j]);
     }
 
     // The radius whose inclusive count is the strict count at r: nextafter(r, 0), or -1 (none)

@@ -21,17 +21,18 @@ namespace {
 // tree, per-thread neighbour lists, the per-point terms. Allocated once, reused by surrogates.
 template <class T>
 struct KsgWorkspace {
-
     JointBuffer<T> joint;
     KdTree<T> tree;
     NeighbourScratch<T> scratch;
     Buffer<double> terms;
-    Buffer<Index> inverse, last_sorted;  // a surrogate's order of the last variable
-    std::vector<const Index*> presorted;      // per joint axis, or null
+    Buffer<Index> inverse, last_sorted;   // a surrogate's order of the last variable
+    std::vector<const Index*> presorted;  // per joint axis, or null
 
     KsgWorkspace(std::int64_t n, int dim, int k, int slots, bool permuted)
-        : scratch(slots, k, KdTree<T>::kLeafSize), terms(std::size_t(n)),
-          inverse(permuted ? std::size_t(n) : 0), last_sorted(permuted ? std::size_t(n) : 0),
+        : scratch(slots, k, KdTree<T>::kLeafSize),
+          terms(std::size_t(n)),
+          inverse(permuted ? std::size_t(n) : 0),
+          last_sorted(permuted ? std::size_t(n) : 0),
           presorted(std::size_t(dim)) {
         joint.reserve(n, dim);
         tree.reserve(n, dim, n);
@@ -54,7 +55,8 @@ class Ksg {
         const bool by_variable = worth_parallel(n_) && detail::max_threads() > 1 && m >= 2;
 #pragma omp parallel for schedule(dynamic, 1) if (by_variable)
         for (std::int64_t v = 0; v < m; ++v)
-            marginals_[std::size_t(v)].build(vars[std::size_t(v)], nullptr, n_, !by_variable && worth_parallel(n_));
+            marginals_[std::size_t(v)].build(vars[std::size_t(v)], nullptr, n_,
+                                             !by_variable && worth_parallel(n_));
     }
 
     int dim() const { return dim_; }
@@ -136,7 +138,8 @@ class Ksg {
             if (!sorted) continue;
             if (v + 1 == m && last_map) {
                 // sample i holds row last_map[i]: rows sorted by value, renamed to samples
-                for (std::int64_t i = 0; i < n_; ++i) w.inverse[std::size_t(last_map[i])] = Index(i);
+                for (std::int64_t i = 0; i < n_; ++i)
+                    w.inverse[std::size_t(last_map[i])] = Index(i);
                 for (std::int64_t p = 0; p < n_; ++p)
                     w.last_sorted[std::size_t(p)] = w.inverse[std::size_t(sorted[p])];
                 sorted = w.last_sorted.data();
@@ -222,7 +225,8 @@ void knn_mutual_info_surrogates(const PointSet* variables, int count, int k, int
         for (int t = 0; t < threads; ++t) workspaces.emplace_back(n, ksg.dim(), k, 1, true);
 #pragma omp parallel for schedule(dynamic, 1)
         for (std::int64_t r = 0; r < n_permutations; ++r)
-            out[r] = ksg.estimate(workspaces[std::size_t(detail::thread_index())], permutations + r * n, false);
+            out[r] = ksg.estimate(workspaces[std::size_t(detail::thread_index())],
+                                  permutations + r * n, false);
     });
 }
 

@@ -15,7 +15,8 @@ namespace infonative::knn_detail {
 template <class T>
 using SortBits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
 
-template <class T> SortBits<T> to_sort_bits(T value) {
+template <class T>
+SortBits<T> to_sort_bits(T value) {
     using U = SortBits<T>;
     U bits;
     std::memcpy(&bits, &value, sizeof(T));
@@ -23,7 +24,8 @@ template <class T> SortBits<T> to_sort_bits(T value) {
     return (bits & sign) ? U(~bits) : U(bits | sign);
 }
 
-template <class T> T from_sort_bits(SortBits<T> bits) {
+template <class T>
+T from_sort_bits(SortBits<T> bits) {
     using U = SortBits<T>;
     constexpr U sign = U(1) << (sizeof(U) * 8 - 1);
     bits = (bits & sign) ? U(bits & ~sign) : U(~bits);
@@ -52,14 +54,16 @@ KeyRow<U>* radix_sort_pairs(KeyRow<U>* a, KeyRow<U>* tmp, std::int64_t n) {
         for (int p = 0; p < kPasses; ++p) ++hist[p][(a[i].key >> (p * kBits)) & (kBuckets - 1)];
     for (int p = 0; p < kPasses; ++p) {
         const int shift = p * kBits;
-        if (hist[p][(a[0].key >> shift) & (kBuckets - 1)] == std::uint32_t(n)) continue;  // one digit
+        if (hist[p][(a[0].key >> shift) & (kBuckets - 1)] == std::uint32_t(n))
+            continue;  // one digit
         std::uint32_t offset = 0;
         for (int b = 0; b < kBuckets; ++b) {
             const std::uint32_t c = hist[p][b];
             hist[p][b] = offset;
             offset += c;
         }
-        for (std::int64_t i = 0; i < n; ++i) tmp[hist[p][(a[i].key >> shift) & (kBuckets - 1)]++] = a[i];
+        for (std::int64_t i = 0; i < n; ++i)
+            tmp[hist[p][(a[i].key >> shift) & (kBuckets - 1)]++] = a[i];
         std::swap(a, tmp);
     }
     return a;

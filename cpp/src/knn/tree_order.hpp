@@ -48,7 +48,8 @@ void for_each_leaf(const KdTree<T>& tree, bool parallel, Body&& body) {
     const Index first = tree.first_leaf();
     if (parallel) {
 #pragma omp parallel for schedule(dynamic, kLeavesPerGrab)
-        for (std::int64_t leaf = 0; leaf < leaves; ++leaf) body(detail::thread_index(), Index(first + leaf));
+        for (std::int64_t leaf = 0; leaf < leaves; ++leaf)
+            body(detail::thread_index(), Index(first + leaf));
     } else {
         for (std::int64_t leaf = 0; leaf < leaves; ++leaf) body(0, Index(first + leaf));
     }
@@ -65,25 +66,32 @@ void for_each_index(std::int64_t count, bool parallel, Body&& body) {
     }
 }
 
-// Storage for `lists` Neighbours lists per slot (one per point of a leaf for leaf-batched
-// queries), each slot on its own cache lines (threads update their lists on every candidate;
-// sharing a line would bounce it between cores).
+// Storage for `lists` Neighbours lists per slot (one per point of a leaf when the queries of a
+// leaf are made together), each slot on its own cache lines (threads update their lists on
+// every candidate; sharing a line would bounce it between cores).
 template <class T>
 class NeighbourScratch {
   public:
     NeighbourScratch() = default;
     NeighbourScratch(int slots, int k, std::int64_t lists = 1)
-        : k_(k), lists_(int(lists)), stride_(padded(std::size_t(k) * std::size_t(lists))),
-          dist_(std::size_t(slots) * stride_), rows_(dist_.size()), views_(std::size_t(slots) * std::size_t(lists)) {
+        : k_(k),
+          lists_(int(lists)),
+          stride_(padded(std::size_t(k) * std::size_t(lists))),
+          dist_(std::size_t(slots) * stride_),
+          rows_(dist_.size()),
+          views_(std::size_t(slots) * std::size_t(lists)) {
         for (int s = 0; s < slots; ++s)
             for (int j = 0; j < lists_; ++j) {
-                const std::size_t offset = std::size_t(s) * stride_ + std::size_t(j) * std::size_t(k);
+                const std::size_t offset =
+                    std::size_t(s) * stride_ + std::size_t(j) * std::size_t(k);
                 views_[std::size_t(s) * std::size_t(lists_) + std::size_t(j)] =
                     Neighbours<T>{dist_.data() + offset, rows_.data() + offset, k_};
             }
     }
     Neighbours<T> at(int slot) { return views_[std::size_t(slot) * std::size_t(lists_)]; }
-    Neighbours<T>* leaf(int slot) { return views_.data() + std::size_t(slot) * std::size_t(lists_); }
+    Neighbours<T>* leaf(int slot) {
+        return views_.data() + std::size_t(slot) * std::size_t(lists_);
+    }
 
   private:
     static std::size_t padded(std::size_t n) { return (n + 15) / 16 * 16 + 16; }

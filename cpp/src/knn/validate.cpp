@@ -51,7 +51,8 @@ void check_permutations(const std::int64_t* perms, std::int64_t count, std::int6
         for (std::int64_t i = 0; i < n; ++i) {
             const std::int64_t v = row[i];
             if (v < 0 || v >= n || seen[std::size_t(v)] == r)
-                fail(what, "row " + std::to_string(r) + " of permutations is not a permutation of 0..n-1");
+                fail(what, "row " + std::to_string(r) +
+                               " of permutations is not a permutation of 0..n-1");
             seen[std::size_t(v)] = r;
         }
     }

@@ -39,7 +39,8 @@ Points<T> checked_points(const PointSet& x, const char* what) {
 }
 
 // Calls f(T{}) with T the scalar type of dtype (float32 or float64, checked before).
-template <class F> decltype(auto) with_scalar(DType dtype, F&& f) {
+template <class F>
+decltype(auto) with_scalar(DType dtype, F&& f) {
     if (dtype == DType::float32) return f(float{});
     return f(double{});
 }
