@@ -124,6 +124,50 @@ def test_float32_relative_accuracy_against_mpmath(row):
     assert float(got) == pytest.approx(truth, rel=8 * float(np.finfo(np.float32).eps), abs=0.0)
 
 
+def _f32_ulps(got, a):
+    """Error of a float32 result in ulps of the float64 truth (exact sum in long double)."""
+    a64 = a.astype(np.float64)
+    m = a64.max()
+    truth = float(m + np.log(np.sum(np.exp(np.longdouble(a64 - m)))))
+    return abs(float(got) - truth) / float(np.spacing(np.float32(abs(truth))))
+
+
+_NEXT_TO_MINUS_10 = float(np.nextafter(np.float32(-10), np.float32(0)))
+
+
+# Many (nearly) equal terms over many blocks: float lanes that add a whole block up one term at a
+# time drift by a few ulps here, where numpy's pairwise sum (scipy) stays within one.
+@pytest.mark.parametrize("row", [
+    [0.0] + [-10.0] * 100_000,
+    [0.0] + [-20.0] * 50_000,
+    [0.0] + [-10.0, _NEXT_TO_MINUS_10] * 50_000,
+    [0.0] + [-3.0] * 200_000,
+], ids=["0,-10x1e5", "0,-20x5e4", "0,-10/next x1e5", "0,-3x2e5"])
+def test_float32_many_equal_terms_within_an_ulp(row):
+    a = np.array(row, dtype=np.float32)
+    assert _f32_ulps(inf.logsumexp(a), a) <= 1.0
+    # and where the maximum comes last, so every earlier block is summed against another one
+    b = a[::-1].copy()
+    assert _f32_ulps(inf.logsumexp(b), b) <= 1.0
+
+
+@pytest.mark.parametrize("dtype", WIDE_DTYPES, ids=dtype_id)
+def test_blocks_below_and_at_the_running_maximum(dtype):
+    # Blocks after the first are summed against the maximum seen so far; the entries equal to
+    # it (ties in later blocks) must still be counted apart, and blocks far below it (exp
+    # underflows, the careful exp) or holding -inf must add their share.
+    rng = np.random.default_rng(7)
+    n = 100_003
+    a = (rng.standard_normal(n) * 3).astype(dtype)
+    a[5] = 20
+    a[n // 3] = 20          # a tie in a later block
+    a[n // 2: n // 2 + 9000] = -200   # blocks far below the maximum
+    a[n - 7000:] = -np.inf
+    _check(a, inf.logsumexp(a), _ref(a), dtype)
+    rows = np.stack([a, a[::-1]])
+    _check(rows, inf.logsumexp(rows, axis=1), _ref(rows, axis=1), dtype)
+
+
 NINF, PINF, NAN = -np.inf, np.inf, np.nan
 ADVERSARIAL = [
     [NINF, NINF],

@@ -35,14 +35,6 @@ constexpr double kInf = __builtin_inf();
 // Pieces of a row are processed in blocks that stay in L1 between the max pass and the exp pass.
 template <class S> constexpr std::int64_t kBlock = detail::kBlockBytes / std::int64_t(sizeof(S));
 
-// While the exp pass of a block runs from L1, fetch the same span of the next block from
-// memory, so that memory and arithmetic overlap (prefetches never fault, even past the end).
-template <class S> static INFONATIVE_INLINE void prefetch_next_block(const S* span, int span_elements) {
-    const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
-    for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
-        __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
-}
-
 template <class C> struct Range {
     C max, min;
     bool has_nan;
@@ -84,56 +76,95 @@ template <class S> static Range<compute_t<S>> float_block_range(const S* x, std:
     return r;
 }
 
-// ---- the range of a 16-bit block from its bit patterns -------------------------------------
-// float16 and bfloat16 are sign-magnitude: flipping the magnitude bits of negative values
-// gives 16-bit integer keys in the order of the values (-0 just below +0). One integer max
-// and one min then cover a vector of 16-bit lanes, twice the lanes of the float pass and
-// without its conversions. Keys beyond +-inf's are NaNs: such blocks (and blocks with an
-// infinity) take the float pass, whose NaN and inf rules the callers rely on.
+// ---- ranges from bit patterns -------------------------------------------------------------
+// IEEE formats are sign-magnitude: flipping the magnitude bits of negative values gives
+// integer keys in the order of the values (-0 just below +0), and keys beyond +-inf's are
+// NaNs. Max and min of keys take integer operations only: for 16-bit types twice the lanes of
+// the float pass and no conversions, and beside an exp pass's floating-point work they run
+// almost for free (NextBlock below).
 typedef std::int16_t i16v __attribute__((vector_size(kVectorBytes)));
-template <class S> struct SixteenBit;
-template <> struct SixteenBit<Half> { static constexpr std::uint16_t inf_bits = 0x7c00; };
-template <> struct SixteenBit<BFloat16> { static constexpr std::uint16_t inf_bits = 0x7f80; };
+template <class S> struct OrderKey;
+template <> struct OrderKey<Half> {
+    using K = std::int16_t;
+    using KV = i16v;
+    static constexpr std::uint16_t inf_bits = 0x7c00;
+};
+template <> struct OrderKey<BFloat16> {
+    using K = std::int16_t;
+    using KV = i16v;
+    static constexpr std::uint16_t inf_bits = 0x7f80;
+};
+template <> struct OrderKey<float> {
+    using K = std::int32_t;
+    using KV = i32v;
+    static constexpr std::uint32_t inf_bits = 0x7f800000;
+};
+template <> struct OrderKey<double> {
+    using K = std::int64_t;
+    using KV = i64v;
+    static constexpr std::uint64_t inf_bits = 0x7ff0000000000000;
+};
 
-static INFONATIVE_INLINE i16v order_keys(i16v bits) { return bits ^ ((bits >> 15) & 0x7fff); }
-static INFONATIVE_INLINE std::int16_t order_key(std::uint16_t bits) {
-    const auto b = std::int16_t(bits);
-    return std::int16_t(b ^ ((b >> 15) & 0x7fff));
-}
-// The key map is its own inverse (the sign bit is kept).
-static INFONATIVE_INLINE std::uint16_t bits_of_key(std::int16_t key) {
-    return std::uint16_t(order_key(std::uint16_t(key)));
+// The key map flips the magnitude bits where the sign bit is set; it is its own inverse.
+template <class T, class K> static INFONATIVE_INLINE T order_keys(T bits) {
+    constexpr int kSignShift = 8 * int(sizeof(K)) - 1;
+    constexpr K kMagnitude = K((std::uint64_t(1) << kSignShift) - 1);
+    return bits ^ ((bits >> kSignShift) & kMagnitude);
 }
 
-template <class S> static Range<float> sixteen_bit_block_range(const S* x, std::int64_t n) {
-    constexpr int W = kVectorBytes / 2;
-    i16v hi0 = splat<i16v>(std::int16_t(-32768)), hi1 = hi0;
-    i16v lo0 = splat<i16v>(std::int16_t(32767)), lo1 = lo0;
-    std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        i16v a = order_keys(load_bytes<i16v>(x + i)), b = order_keys(load_bytes<i16v>(x + i + W));
-        hi0 = a > hi0 ? a : hi0;
-        hi1 = b > hi1 ? b : hi1;
-        lo0 = a < lo0 ? a : lo0;
-        lo1 = b < lo1 ? b : lo1;
-    }
-    hi0 = hi1 > hi0 ? hi1 : hi0;
-    lo0 = lo1 < lo0 ? lo1 : lo0;
-    std::int16_t hi = hi0[0], lo = lo0[0];
-    for (int k = 1; k < W; ++k) {
-        hi = hi0[k] > hi ? hi0[k] : hi;
-        lo = lo0[k] < lo ? lo0[k] : lo;
-    }
-    for (; i < n; ++i) {
-        const std::int16_t key = order_key(x[i].bits);
+template <class S> struct KeyRange {
+    using K = typename OrderKey<S>::K;
+    using KV = typename OrderKey<S>::KV;
+    static constexpr int kLanes = kVectorBytes / int(sizeof(K));
+    static constexpr K kLowest = K(std::uint64_t(1) << (8 * sizeof(K) - 1)), kHighest = K(~kLowest);
+    KV hi = splat<KV>(kLowest), lo = splat<KV>(kHighest);
+
+    INFONATIVE_INLINE void add(const S* p) {
+        const KV key = order_keys<KV, K>(load_bytes<KV>(p));
         hi = key > hi ? key : hi;
         lo = key < lo ? key : lo;
     }
-    constexpr std::uint16_t inf = SixteenBit<S>::inf_bits;
-    if (n == 0 || hi >= order_key(inf) || lo <= order_key(std::uint16_t(0x8000 | inf)))
-        return float_block_range(x, n);  // empty, or a NaN or an infinity
-    const S max{bits_of_key(hi)}, min{bits_of_key(lo)};
-    return Range<float>{load_scalar(&max), load_scalar(&min), false};
+    INFONATIVE_INLINE void absorb(const KeyRange& other) {
+        hi = other.hi > hi ? other.hi : hi;
+        lo = other.lo < lo ? other.lo : lo;
+    }
+    static compute_t<S> value_of_key(K key) {
+        const auto bits = order_keys<K, K>(key);
+        S value;
+        __builtin_memcpy(&value, &bits, sizeof value);
+        return load_scalar(&value);
+    }
+    // The range of x[0, n), of which add() has seen x[0, seen).
+    Range<compute_t<S>> finish(const S* x, std::int64_t seen, std::int64_t n) const {
+        K h = hi[0], l = lo[0];
+        for (int k = 1; k < kLanes; ++k) {
+            h = hi[k] > h ? hi[k] : h;
+            l = lo[k] < l ? lo[k] : l;
+        }
+        for (std::int64_t i = seen; i < n; ++i) {
+            K bits;
+            __builtin_memcpy(&bits, x + i, sizeof bits);
+            const K key = order_keys<K, K>(bits);
+            h = key > h ? key : h;
+            l = key < l ? key : l;
+        }
+        constexpr K inf = K(OrderKey<S>::inf_bits);
+        if (n == 0 || h >= order_keys<K, K>(inf) || l <= order_keys<K, K>(K(inf | kLowest)))
+            return float_block_range(x, n);  // empty, or a NaN or an infinity: the float pass
+        return Range<compute_t<S>>{value_of_key(h), value_of_key(l), false};
+    }
+};
+
+template <class S> static Range<float> sixteen_bit_block_range(const S* x, std::int64_t n) {
+    constexpr int L = KeyRange<S>::kLanes;
+    KeyRange<S> keys, other;
+    std::int64_t i = 0;
+    for (; i + 2 * L <= n; i += 2 * L) {
+        keys.add(x + i);
+        other.add(x + i + L);
+    }
+    keys.absorb(other);
+    return keys.finish(x, i, n);
 }
 
 template <class S> static Range<compute_t<S>> block_range(const S* x, std::int64_t n) {
@@ -156,9 +187,12 @@ static LseStats special_block_lse(const S* x, std::int64_t n, double max, double
 
 // The block's range decides once which exp the inner loop uses (a run-time choice inside the
 // loop would be if-converted into computing both).
-template <bool kFast, class S> static INFONATIVE_INLINE vec_t<S> exp_shifted(vec_t<S> d) {
+// kTerm: d's exp is only a term of a sum (vmath.inl's exp_nonpositive_term).
+template <bool kFast, class S, bool kTerm = false>
+static INFONATIVE_INLINE vec_t<S> exp_shifted(vec_t<S> d) {
     if constexpr (!kFast) return exp_full(d);
     else if constexpr (sizeof(S) == 2) return exp_nonpositive_for_half(d);
+    else if constexpr (kTerm) return exp_nonpositive_term(d);
     else return exp_nonpositive(d);
 }
 // e * d where e = exp(d); 0 where e == 0 (d = -inf would give NaN), which only the full
@@ -168,7 +202,47 @@ template <bool kFast, class V> static INFONATIVE_INLINE V times_shift(V e, V d) 
     else return e > 0 ? e * d : V{};
 }
 
+// ---- what an exp pass does on the side ----------------------------------------------------
+// While the exp pass of a block runs from L1, the next block comes from memory. Either just
+// fetch it (prefetches never fault, even past the end), or already find its range from its
+// keys: its range pass then costs nothing and needs no prefetch.
+struct PrefetchNext {
+    template <class S> INFONATIVE_INLINE void visit(const S* span, int span_elements) const {
+        const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
+        for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
+            __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
+    }
+};
+
+template <class S> struct NextBlock {
+    const S* next;       // the block after the current one (kBlock<S> further on)
+    std::int64_t n;      // its length (0: none)
+    std::int64_t seen = 0;
+    KeyRange<S> keys{};
+
+    // Visits the span of the current block at `span`: takes the keys of the same span of the
+    // next block, while it lies inside that block.
+    INFONATIVE_INLINE void visit(const S* span, int span_elements) {
+        const S* at = span + kBlock<S>;
+        if (at + span_elements > next + n) return;
+        constexpr int L = KeyRange<S>::kLanes;
+        for (int k = 0; k < span_elements; k += L) keys.add(at + k);
+        seen = at + span_elements - next;
+    }
+    Range<compute_t<S>> range() const { return keys.finish(next, seen, n); }
+};
+
 // ---- log-sum-exp --------------------------------------------------------------------------
+// Adds a run's sum into runs with Kahan's compensation (runs - error is the exact total to a
+// few ulps however many runs a block has), and starts the next run at zero.
+template <class V> static INFONATIVE_INLINE void add_run(V& run, V& runs, V& error) {
+    const V corrected = run - error;
+    const V total = runs + corrected;
+    error = (total - runs) - corrected;
+    runs = total;
+    run = V{};
+}
+
 // Per lane: count of entries equal to the block max, and the sum of exp(x - max) of the rest.
 template <class S> struct LseLanes {
     vec_t<S> rest{};
@@ -188,40 +262,77 @@ template <class S> struct LseLanes {
         rest += except_at(at_max0, e0) + except_at(at_max1, e1);
         neg_count += at_max0 + at_max1;
     }
+    // log-sum-exp's four exps per step, summed in pairs (see lse_block_sums).
+    INFONATIVE_INLINE void add4(const vec_t<S> (&d)[4], const vec_t<S> (&e)[4]) {
+        ivec_t<S> m0 = (d[0] == 0), m1 = (d[1] == 0), m2 = (d[2] == 0), m3 = (d[3] == 0);
+        rest += (except_at(m0, e[0]) + except_at(m1, e[1])) +
+                (except_at(m2, e[2]) + except_at(m3, e[3]));
+        neg_count += (m0 + m1) + (m2 + m3);
+    }
+    INFONATIVE_INLINE void end_run() { add_run(rest, runs, runs_error); }
+    vec_t<S> runs{}, runs_error{};
     inline LseStats finish(double max, double min) const {
         LseStats s;
         s.max = max;
         s.min = min;
-        s.rest = horizontal_sum(rest);
+        s.rest = horizontal_sum(rest) + (horizontal_sum(runs) - horizontal_sum(runs_error));
         s.count = -horizontal_sum(neg_count);
         return s;
     }
 };
 
+// The same sums for a block whose entries all lie below the reference maximum: none is at the
+// maximum, so there is nothing to count or leave out.
+template <class S> struct BelowMaxLanes {
+    vec_t<S> rest{}, runs{}, runs_error{};
+    INFONATIVE_INLINE void add(vec_t<S>, vec_t<S> e) { rest += e; }
+    INFONATIVE_INLINE void add4(const vec_t<S> (&)[4], const vec_t<S> (&e)[4]) {
+        rest += (e[0] + e[1]) + (e[2] + e[3]);
+    }
+    INFONATIVE_INLINE void end_run() { add_run(rest, runs, runs_error); }
+    inline LseStats finish(double max, double min) const {
+        LseStats s;
+        s.max = max;
+        s.min = min;
+        s.rest = horizontal_sum(rest) + (horizontal_sum(runs) - horizontal_sum(runs_error));
+        return s;
+    }
+};
+
 // Four independent exp chains per step: one chain is ~50 cycles deep, and the scheduler only
-// overlaps what it can see. Pairs share an accumulator to spare registers.
+// overlaps what it can see. Each step's four exps are summed in pairs, runs of kRunSteps steps
+// in the compute type, and the runs in double: float lanes adding up a whole block (256 terms
+// each) lost a few ulps to numpy's pairwise sum on inputs with many (nearly) equal terms.
 // kStore: also write each exp(x - max) to `store` (softmax's first pass).
-template <bool kFast, bool kStore, class S>
-static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& lanes, S* store) {
+// side: what to do with the next block meanwhile (PrefetchNext or NextBlock).
+template <bool kFast, bool kStore, class S, class Lanes, class Side>
+static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, Lanes& lanes_out, S* store,
+                           Side& side_out) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    LseLanes<S> other;
+    // Locals, so that GCC keeps them in registers rather than in the caller's memory.
+    Lanes lanes = lanes_out;
+    Side side = side_out;
+    constexpr std::int64_t kRunSteps = 4;
     std::int64_t i = 0;
-    for (; i + 4 * W <= n; i += 4 * W) {
-        prefetch_next_block(x + i, 4 * W);
-        V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
-        V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
-        V e0 = exp_shifted<kFast, S>(d0), e1 = exp_shifted<kFast, S>(d1);
-        V e2 = exp_shifted<kFast, S>(d2), e3 = exp_shifted<kFast, S>(d3);
-        lanes.add2(d0, e0, d1, e1);
-        other.add2(d2, e2, d3, e3);
-        if constexpr (kStore) {
-            store_vec(store + i, e0);
-            store_vec(store + i + W, e1);
-            store_vec(store + i + 2 * W, e2);
-            store_vec(store + i + 3 * W, e3);
+    while (i + 4 * W <= n) {
+        const std::int64_t run_end = i + kRunSteps * 4 * W < n ? i + kRunSteps * 4 * W : n;
+        for (; i + 4 * W <= run_end; i += 4 * W) {
+            side.visit(x + i, 4 * W);
+            V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
+            V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
+            V e0 = exp_shifted<kFast, S, !kStore>(d0), e1 = exp_shifted<kFast, S, !kStore>(d1);
+            V e2 = exp_shifted<kFast, S, !kStore>(d2), e3 = exp_shifted<kFast, S, !kStore>(d3);
+            lanes.add4({d0, d1, d2, d3}, {e0, e1, e2, e3});
+            if constexpr (kStore) {
+                store_vec(store + i, e0);
+                store_vec(store + i + W, e1);
+                store_vec(store + i + 2 * W, e2);
+                store_vec(store + i + 3 * W, e3);
+            }
         }
+        lanes.end_run();
     }
     for (; i < n; i += W) {  // pad with -inf: exp gives exactly 0 and the count is untouched
         V d = (i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf))) - m;
@@ -229,13 +340,14 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<S>& 
         lanes.add(d, e);
         if constexpr (kStore) store_partial(store + i, n - i < W ? n - i : W, e);
     }
-    lanes.rest += other.rest;
-    lanes.neg_count += other.neg_count;
+    lanes_out = lanes;
+    side_out = side;
 }
 
-template <bool kStore, class S> static LseStats lse_block(const S* x, std::int64_t n, S* store) {
+template <bool kStore, class S, class Side>
+static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>& r, S* store,
+                          Side& side) {
     using C = compute_t<S>;
-    Range<C> r = block_range(x, n);
     if (!(r.max > -C(kInf) && r.max < C(kInf))) {
         // All -inf: exp gives 0. A NaN or +inf makes the whole row special, and the softmax
         // driver rewrites such rows with softmax_apply.
@@ -244,17 +356,42 @@ template <bool kStore, class S> static LseStats lse_block(const S* x, std::int64
         return special_block_lse(x, n, r.max, r.min);
     }
     LseLanes<S> lanes;
-    if (r.fast()) lse_block_sums<true, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
-    else lse_block_sums<false, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
+    if (r.fast()) lse_block_sums<true, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store, side);
+    else lse_block_sums<false, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store, side);
     return lanes.finish(r.max, r.min);
 }
 
+// A block's sums relative to `reference`, the maximum of the blocks before it. Only a block
+// that reaches the reference needs its own maximum and the count of entries at it; in the
+// others (all but a few in a long row) each lane just adds up its exps.
+template <class S, class Side>
+static LseStats lse_block_below(const S* x, std::int64_t n, const Range<compute_t<S>>& r,
+                                double reference, Side& side) {
+    using C = compute_t<S>;
+    S* const no_store = nullptr;
+    const bool ordinary_below = r.max < reference && reference < kInf && !r.has_nan;
+    if (!ordinary_below || !(r.max > -C(kInf))) return lse_block<false>(x, n, r, no_store, side);
+    BelowMaxLanes<S> lanes;
+    const C m = C(reference);
+    if (r.min - m >= kExpFastFloor<C>)
+        lse_block_sums<true, false>(x, n, splat<vec_t<S>>(m), lanes, no_store, side);
+    else
+        lse_block_sums<false, false>(x, n, splat<vec_t<S>>(m), lanes, no_store, side);
+    return lanes.finish(reference, r.min);
+}
+
+// Each block's exp pass also finds the next block's range (NextBlock), so only the first
+// block has a pass of its own for its range.
 template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStats* out) {
     const S* x = static_cast<const S*>(xv);
     LseStats acc;
+    Range<compute_t<S>> range = block_range(x, n < kBlock<S> ? n : kBlock<S>);
     for (std::int64_t b = 0; b < n; b += kBlock<S>) {
-        std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
-        merge_lse(acc, lse_block<false>(x + b, len, static_cast<S*>(nullptr)));
+        const std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
+        const std::int64_t after = n - b - len;
+        NextBlock<S> next{x + b + len, after < kBlock<S> ? after : kBlock<S>};
+        merge_lse(acc, lse_block_below(x + b, len, range, acc.max, next));
+        if (next.n > 0) range = next.range();
     }
     *out = acc;
 }
@@ -270,7 +407,7 @@ static void entropy_block_sums(const S* x, std::int64_t n, vec_t<S> m, LseLanes<
     V t1{};
     std::int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {  // four exp chains per step, as in lse_block_sums
-        prefetch_next_block(x + i, 4 * W);
+        PrefetchNext{}.visit(x + i, 4 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
         V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
         V e0 = exp_shifted<kFast, S>(d0), e1 = exp_shifted<kFast, S>(d1);
@@ -341,8 +478,8 @@ static void kl_block_sums(const S* a, const S* c, std::int64_t n, vec_t<S> ma, v
         const std::int64_t run_end = i + kRun < steps_end ? i + kRun : steps_end;
         V t0{}, t1{};
         for (; i < run_end; i += 2 * W) {
-            prefetch_next_block(a + i, 2 * W);
-            prefetch_next_block(c + i, 2 * W);
+            PrefetchNext{}.visit(a + i, 2 * W);
+            PrefetchNext{}.visit(c + i, 2 * W);
             V da0 = load_vec(a + i) - ma, dc0 = load_vec(c + i) - mc;
             V da1 = load_vec(a + i + W) - ma, dc1 = load_vec(c + i + W) - mc;
             V ea0 = exp_shifted<kFast, S>(da0), ea1 = exp_shifted<kFast, S>(da1);
@@ -414,7 +551,7 @@ static void cross_entropy_block_sums(const S* x, const compute_t<S>* w, std::int
     V s1{};
     std::int64_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {  // four exp chains per step, as in lse_block_sums
-        prefetch_next_block(x + i, 4 * W);
+        PrefetchNext{}.visit(x + i, 4 * W);
         V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
         V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
         lanes.add2(d0, exp_shifted<kFast, S>(d0), d1, exp_shifted<kFast, S>(d1));
@@ -494,7 +631,8 @@ static void softmax_exp_stats(const void* xv, std::int64_t n, void* ov, double* 
     LseStats acc;
     for (std::int64_t b = 0, j = 0; b < n; b += kBlock<S>, ++j) {
         std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
-        LseStats block = lse_block<true>(x + b, len, o + b);
+        PrefetchNext side;
+        LseStats block = lse_block<true>(x + b, len, block_range(x + b, len), o + b, side);
         block_max[j] = block.max;
         merge_lse(acc, block);
     }

@@ -78,6 +78,28 @@ template <class V> static INFONATIVE_INLINE V exp_nonpositive(V x) {
     return bit_cast_vec<V>(bit_cast_vec<I>(exp_poly(r)) + k_bits);
 }
 
+// exp of a term of a sum over a block, for x in [kExpFastFloor, 0] (not NaN): one-step
+// reduction with ln2 rounded to the working precision, one FMA fewer. Its error, k times
+// ln2 - fl(ln2) relative (k <= |x| log2e), is 1/30 (float) and 1/3 (double) of the rounding
+// of x - max itself and weighs each term by its size 2^-k: the sum keeps the accuracy of the
+// two-step exp. Entries written out (softmax) use exp_nonpositive, exact to 1 ulp each.
+// Only where x - k ln2 is one fused multiply-add: rounding k ln2 first would cost 2^-24 |x|.
+#if defined(__FMA__) || defined(__aarch64__)
+template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) {
+    using K = MathConst<V>;
+    using I = typename K::I;
+    using C = decltype(x[0] + 0);
+    constexpr C ln2 = C(0.693147180559945309417232121458176568);
+    V t = x * K::log2e + K::shifter;
+    V k = t - K::shifter;
+    V r = x - k * ln2;
+    I k_bits = bit_cast_vec<I>(t) << K::mantissa_bits;
+    return bit_cast_vec<V>(bit_cast_vec<I>(exp_poly(r)) + k_bits);
+}
+#else
+template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) { return exp_nonpositive(x); }
+#endif
+
 // The fast exp for float16/bfloat16 inputs, whose results are rounded to 11 (8) bits: one-step
 // reduction (2.4e-7) and a degree-5 polynomial (4.1e-7, tools/gen_poly_coeffs.py) keep each
 // term within 7e-7 relative, far inside the 0.02 ulp a correctly rounded half result needs.
