@@ -233,19 +233,26 @@ template <class S> struct NextBlock {
 };
 
 // ---- log-sum-exp --------------------------------------------------------------------------
-// Adds a run's sum into runs with Kahan's compensation (runs - error is the exact total to a
-// few ulps however many runs a block has), and starts the next run at zero.
-template <class V> static INFONATIVE_INLINE void add_run(V& run, V& runs, V& error) {
-    const V corrected = run - error;
-    const V total = runs + corrected;
-    error = (total - runs) - corrected;
-    runs = total;
-    run = V{};
-}
+// Per lane, a sum in runs: `rest` adds the terms of the current run; end_run adds it into
+// `runs` with Kahan's compensation (runs - runs_error is the total to a few ulps however many
+// runs a block has) and starts the next run at zero.
+template <class S> struct RunSums {
+    vec_t<S> rest{}, runs{}, runs_error{};
+    INFONATIVE_INLINE void end_run() {
+        const vec_t<S> corrected = rest - runs_error;
+        const vec_t<S> total = runs + corrected;
+        runs_error = (total - runs) - corrected;
+        runs = total;
+        rest = vec_t<S>{};
+    }
+    double total() const {
+        return horizontal_sum(rest) + (horizontal_sum(runs) - horizontal_sum(runs_error));
+    }
+};
 
 // Per lane: count of entries equal to the block max, and the sum of exp(x - max) of the rest.
-template <class S> struct LseLanes {
-    vec_t<S> rest{};
+template <class S> struct LseLanes : RunSums<S> {
+    using RunSums<S>::rest;
     ivec_t<S> neg_count{};  // minus the count (comparison masks are -1)
     // One comparison serves both sums: the mask clears e (and-not) and counts (masks are -1);
     // a ?: select would make GCC compare twice.
@@ -269,13 +276,11 @@ template <class S> struct LseLanes {
                 (except_at(m2, e[2]) + except_at(m3, e[3]));
         neg_count += (m0 + m1) + (m2 + m3);
     }
-    INFONATIVE_INLINE void end_run() { add_run(rest, runs, runs_error); }
-    vec_t<S> runs{}, runs_error{};
     inline LseStats finish(double max, double min) const {
         LseStats s;
         s.max = max;
         s.min = min;
-        s.rest = horizontal_sum(rest) + (horizontal_sum(runs) - horizontal_sum(runs_error));
+        s.rest = this->total();
         s.count = -horizontal_sum(neg_count);
         return s;
     }
@@ -283,26 +288,25 @@ template <class S> struct LseLanes {
 
 // The same sums for a block whose entries all lie below the reference maximum: none is at the
 // maximum, so there is nothing to count or leave out.
-template <class S> struct BelowMaxLanes {
-    vec_t<S> rest{}, runs{}, runs_error{};
+template <class S> struct BelowMaxLanes : RunSums<S> {
+    using RunSums<S>::rest;
     INFONATIVE_INLINE void add(vec_t<S>, vec_t<S> e) { rest += e; }
     INFONATIVE_INLINE void add4(const vec_t<S> (&)[4], const vec_t<S> (&e)[4]) {
         rest += (e[0] + e[1]) + (e[2] + e[3]);
     }
-    INFONATIVE_INLINE void end_run() { add_run(rest, runs, runs_error); }
     inline LseStats finish(double max, double min) const {
         LseStats s;
         s.max = max;
         s.min = min;
-        s.rest = horizontal_sum(rest) + (horizontal_sum(runs) - horizontal_sum(runs_error));
+        s.rest = this->total();
         return s;
     }
 };
 
 // Four independent exp chains per step: one chain is ~50 cycles deep, and the scheduler only
-// overlaps what it can see. Each step's four exps are summed in pairs, runs of kRunSteps steps
-// in the compute type, and the runs in double: float lanes adding up a whole block (256 terms
-// each) lost a few ulps to numpy's pairwise sum on inputs with many (nearly) equal terms.
+// overlaps what it can see. Each step's four exps are summed in pairs, kRunSteps steps make a
+// run, and runs are added with compensation (RunSums): float lanes adding up a whole block
+// (256 terms each) lost a few ulps to numpy's pairwise sum on many (nearly) equal terms.
 // kStore: also write each exp(x - max) to `store` (softmax's first pass).
 // side: what to do with the next block meanwhile (PrefetchNext or NextBlock).
 template <bool kFast, bool kStore, class S, class Lanes, class Side>
