@@ -250,7 +250,7 @@ class Ksg {
             w.presorted[std::size_t(offsets_[v])] = sorted;
         }
         if (pair_grid_) {
-            w.grid.build(w.joint.view(), w.presorted.data());
+            w.grid.build(w.joint.view(), w.presorted.data(), parallel);
             return;
         }
         w.tree.build(w.joint.view(), nullptr, n_, parallel, w.presorted.data());

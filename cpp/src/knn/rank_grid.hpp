@@ -3,13 +3,14 @@
 //
 // The cell boundaries are quantiles of each axis (column c holds the points whose rank along x
 // is in [c n / G, (c+1) n / G)), read off the sorted orders the marginals already have, so
-// building is two passes over the ranks and one counting sort by cell: no tree levels. Cells
+// building is one pass over the x ranks and, per grid row (one chunk of y ranks), a counting
+// sort by column: no tree levels, and the grid rows build in parallel. Cells
 // hold a few points each wherever the data is, unlike an equal-width grid on peaked data. Points
 // are stored cell by cell, cells row by row, so a run of neighbouring cells in one grid row is
 // one contiguous range of points.
 //
-// A query grows a block of scanned cells from its own, a column or row at a time on the side
-// nearest to it, and stops once the k-th distance is below the gap to the nearest unscanned
+// A query scans the 3 x 3 block of cells around its own, then grows the block a column or row
+// at a time on the side nearest to it, and stops once the k-th distance is below the gap to the nearest unscanned
 // column or row: every point outside the block lies past one of those edges. Gaps and distances
 // are differences of the same coordinates, and fl(a - b) is monotone in a, so the stop is exact.
 // The neighbour set is the one of a brute force ((distance, row) order, as in kd_tree.hpp).
@@ -37,8 +38,9 @@ class RankGrid {
         side_ = int(std::max<std::int64_t>(1, std::llround(std::sqrt(double(n) / kPointsPerCell))));
         const std::size_t cells = std::size_t(side_) * std::size_t(side_);
         start_.resize(cells + 1);
-        cell_of_row_.resize(std::size_t(n));
-        cell_at_.resize(std::size_t(n));
+        column_of_row_.resize(std::size_t(n));
+        cell_x_.resize(std::size_t(n));
+        cell_y_.resize(std::size_t(n));
         coords_.resize(std::size_t(n) * 2);
         rows_.resize(std::size_t(n));
         for (int a = 0; a < 2; ++a) {
@@ -48,40 +50,49 @@ class RankGrid {
     }
 
     // Over the n points of `points` (dim 2); sorted[a] lists the rows sorted by axis a.
-    void build(const Points<T>& points, const Index* const* sorted) {
-        const std::int64_t g = side_;
-        for (int a = 0; a < 2; ++a) {
-            int previous = -1;
-            for (std::int64_t p = 0; p < n_; ++p) {
-                const Index r = sorted[a][p];
-                const int c = int(p * g / n_);
-                const T v = points.row(r)[a];
-                if (c != previous) low_[a][std::size_t(c)] = v;
-                high_[a][std::size_t(c)] = v;
-                previous = c;
-                if (a == 0)
-                    cell_of_row_[std::size_t(r)] = Index(c);
-                else
-                    cell_of_row_[std::size_t(r)] += Index(c * g);
+    // `parallel` spreads both passes over the OpenMP team; the result does not depend on it.
+    void build(const Points<T>& points, const Index* const* sorted, bool parallel) {
+        const int g = side_;
+        // each column's value range, and each row's column, from the x order
+#pragma omp parallel for schedule(static) if (parallel)
+        for (int c = 0; c < g; ++c) {
+            const std::int64_t b = chunk_begin(c), e = chunk_begin(c + 1);
+            low_[0][std::size_t(c)] = points.row(sorted[0][b])[0];
+            high_[0][std::size_t(c)] = points.row(sorted[0][e - 1])[0];
+            for (std::int64_t p = b; p < e; ++p) column_of_row_[std::size_t(sorted[0][p])] = c;
+        }
+        // Grid row y holds exactly the y-rank chunk y, so its points take the same positions
+        // as that chunk: each grid row is a counting sort of its chunk by column, on its own.
+#pragma omp parallel for schedule(static) if (parallel)
+        for (int y = 0; y < g; ++y) {
+            const std::int64_t b = chunk_begin(y), e = chunk_begin(y + 1);
+            low_[1][std::size_t(y)] = points.row(sorted[1][b])[1];
+            high_[1][std::size_t(y)] = points.row(sorted[1][e - 1])[1];
+            Index* start = start_.data() + std::size_t(y) * std::size_t(g);
+            std::fill(start, start + g, Index(0));
+            for (std::int64_t p = b; p < e; ++p)
+                ++start[column_of_row_[std::size_t(sorted[1][p])]];
+            Index next = Index(b);
+            for (int c = 0; c < g; ++c) {
+                const Index count = start[c];
+                start[c] = next;
+                next += count;
             }
+            // in y order within a cell (stable); start[c] ends at the next cell's start
+            for (std::int64_t p = b; p < e; ++p) {
+                const Index r = sorted[1][p];
+                const int c = column_of_row_[std::size_t(r)];
+                const std::size_t pos = std::size_t(start[c]++);
+                coords_[2 * pos] = points.row(r)[0];
+                coords_[2 * pos + 1] = points.row(r)[1];
+                rows_[pos] = r;
+                cell_x_[pos] = c;
+                cell_y_[pos] = y;
+            }
+            for (int c = g - 1; c > 0; --c) start[c] = start[c - 1];
+            start[0] = Index(b);
         }
-        // counting sort by cell, stable (rows in increasing order within a cell)
-        const std::size_t cells = std::size_t(g * g);
-        std::fill(start_.begin(), start_.begin() + cells + 1, Index(0));
-        for (std::int64_t r = 0; r < n_; ++r)
-            ++start_[std::size_t(cell_of_row_[std::size_t(r)]) + 1];
-        for (std::size_t c = 0; c < cells; ++c) start_[c + 1] += start_[c];
-        for (std::int64_t r = 0; r < n_; ++r) {
-            const Index c = cell_of_row_[std::size_t(r)];
-            const Index pos = start_[std::size_t(c)]++;
-            coords_[2 * std::size_t(pos)] = points.row(r)[0];
-            coords_[2 * std::size_t(pos) + 1] = points.row(r)[1];
-            rows_[std::size_t(pos)] = Index(r);
-            cell_at_[std::size_t(pos)] = c;
-        }
-        // the scatter advanced every start to the next cell's: shift back
-        for (std::size_t c = cells; c > 0; --c) start_[c] = start_[c - 1];
-        start_[0] = 0;
+        start_[std::size_t(g) * std::size_t(g)] = Index(n_);
     }
 
     std::int64_t size() const { return n_; }
@@ -92,11 +103,13 @@ class RankGrid {
         const T qx = coords_[2 * std::size_t(pos)], qy = coords_[2 * std::size_t(pos) + 1];
         const Index self = rows_[std::size_t(pos)];
         const int g = side_;
-        const int cell = int(cell_at_[std::size_t(pos)]);
-        // the scanned block of cells [x0, x1] x [y0, y1], grown one column or row at a time on
-        // the side nearest to q (the ball reaches past few of them)
-        int x0 = cell % g, x1 = x0, y0 = cell / g, y1 = y0;
-        scan_run(qx, qy, self, y0, x0, x1, best);
+        const int cx = cell_x_[std::size_t(pos)], cy = cell_y_[std::size_t(pos)];
+        // the scanned block of cells [x0, x1] x [y0, y1]: first the 3 x 3 around q's cell,
+        // which holds the k nearest of most queries, then grown one column or row at a time
+        // on the side nearest to q
+        int x0 = std::max(cx - 1, 0), x1 = std::min(cx + 1, g - 1);
+        int y0 = std::max(cy - 1, 0), y1 = std::min(cy + 1, g - 1);
+        for (int y = y0; y <= y1; ++y) scan_run(qx, qy, self, y, x0, x1, best);
         const T inf = std::numeric_limits<T>::infinity();
         for (;;) {
             const T left = x0 > 0 ? T(qx - high_[0][std::size_t(x0 - 1)]) : inf;
@@ -125,6 +138,9 @@ class RankGrid {
     }
 
   private:
+    // The first position of rank chunk c (of either axis): ranks p with p G / n == c.
+    std::int64_t chunk_begin(int c) const { return (std::int64_t(c) * n_ + side_ - 1) / side_; }
+
     // Offers the points of cells first_col..last_col of grid row y.
     void scan_run(T qx, T qy, Index self, int y, int first_col, int last_col,
                   Neighbours<T>& best) const {
@@ -143,8 +159,8 @@ class RankGrid {
     std::int64_t n_ = 0;
     int side_ = 1;                 // G: the grid has G x G cells
     Buffer<Index> start_;          // per cell (row-major): its first position; one past the end
-    Buffer<Index> cell_of_row_;    // build scratch: each row's cell
-    Buffer<Index> cell_at_;        // each position's cell
+    Buffer<int> column_of_row_;    // build scratch: each row's column
+    Buffer<int> cell_x_, cell_y_;  // each position's column and grid row
     Buffer<T> coords_;             // the points in grid order, (x, y) interleaved
     Buffer<Index> rows_;           // grid order -> row number
     Buffer<T> low_[2], high_[2];   // per axis and column (row): smallest and largest value
