@@ -80,6 +80,8 @@ class MaxNormSpace {
 
     // The set's rows sorted by value (one dimension only, else null).
     const Index* sorted_rows() const { return one_dim_ ? sorted_.rows() : nullptr; }
+    // Their values, ascending (one dimension only, else null).
+    const T* sorted_values() const { return one_dim_ ? sorted_.values() : nullptr; }
 
     // Other points j of the set with max_a |x_ja - x_row,a| <= r (row belongs to the set).
     std::int64_t count_within(Index row, T r) const {

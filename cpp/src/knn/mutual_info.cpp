@@ -23,7 +23,7 @@ namespace {
 // tree, per-thread neighbour lists, the per-point terms. Allocated once, reused by surrogates.
 template <class T>
 struct KsgWorkspace {
-    JointBuffer<T> joint;
+    JointBuffer<T> joint;  // not for the pair grid
     KdTree<T> tree;      // the joint index, or
     RankGrid<T> grid;    // for a pair of 1-D variables
     NeighbourScratch<T> scratch;
@@ -54,11 +54,12 @@ struct KsgWorkspace {
             brute_joint.reserve(n, dim);
             return;
         }
-        joint.reserve(n, dim);
-        if (pair_grid)
+        if (pair_grid) {
             grid.reserve(n);
-        else
-            tree.reserve(n, dim, n);
+            return;
+        }
+        joint.reserve(n, dim);
+        tree.reserve(n, dim, n);
     }
 };
 
@@ -229,14 +230,16 @@ class Ksg {
         return eps;
     }
 
-    // The joint index over the joint buffer in row order (the 1-D variables' sorted orders come
-    // from their marginals, w.inverse is already filled): the rank grid for a pair of 1-D
-    // variables, else a kd-tree, whose buffer is then refilled in tree order for the queries.
+    // The joint index (the 1-D variables' sorted orders come from their marginals, w.inverse is
+    // already filled): the rank grid for a pair of 1-D variables, built from those orders and
+    // sorted values alone, else a kd-tree over the joint buffer in row order, which is then
+    // refilled in tree order for the queries.
     void build_joint_index(KsgWorkspace<T>& w, const std::int64_t* last_map,
                            bool parallel) const {
         const std::size_t m = vars_.size();
-        for (std::size_t v = 0; v < m; ++v)
-            w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr);
+        if (!pair_grid_)
+            for (std::size_t v = 0; v < m; ++v)
+                w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr);
         std::fill(w.presorted.begin(), w.presorted.end(), nullptr);
         for (std::size_t v = 0; v < m; ++v) {
             const Index* sorted = marginals_[v].sorted_rows();
@@ -250,7 +253,9 @@ class Ksg {
             w.presorted[std::size_t(offsets_[v])] = sorted;
         }
         if (pair_grid_) {
-            w.grid.build(w.joint.view(), w.presorted.data(), parallel);
+            // a permutation renames the rows of the last variable, not its sorted values
+            const T* values[2] = {marginals_[0].sorted_values(), marginals_[1].sorted_values()};
+            w.grid.build(w.presorted.data(), values, parallel);
             return;
         }
         w.tree.build(w.joint.view(), nullptr, n_, parallel, w.presorted.data());

@@ -38,7 +38,7 @@ class RankGrid {
         side_ = int(std::max<std::int64_t>(1, std::llround(std::sqrt(double(n) / kPointsPerCell))));
         const std::size_t cells = std::size_t(side_) * std::size_t(side_);
         start_.resize(cells + 1);
-        column_of_row_.resize(std::size_t(n));
+        by_row_.resize(std::size_t(n));
         cell_x_.resize(std::size_t(n));
         cell_y_.resize(std::size_t(n));
         coords_.resize(std::size_t(n) * 2);
@@ -49,29 +49,32 @@ class RankGrid {
         }
     }
 
-    // Over the n points of `points` (dim 2); sorted[a] lists the rows sorted by axis a.
+    // Over n points given by their orders along each axis: sorted[a][p] is the row (point
+    // number) of rank p along axis a, value[a][p] its coordinate there (ascending). Everything
+    // is read in rank order, so the only random accesses are one record per point in each pass.
     // `parallel` spreads both passes over the OpenMP team; the result does not depend on it.
-    void build(const Points<T>& points, const Index* const* sorted, bool parallel) {
+    void build(const Index* const* sorted, const T* const* value, bool parallel) {
         const int g = side_;
-        // each column's value range, and each row's column, from the x order
+        // each column's value range, and each row's column and x, from the x order
 #pragma omp parallel for schedule(static) if (parallel)
         for (int c = 0; c < g; ++c) {
             const std::int64_t b = chunk_begin(c), e = chunk_begin(c + 1);
-            low_[0][std::size_t(c)] = points.row(sorted[0][b])[0];
-            high_[0][std::size_t(c)] = points.row(sorted[0][e - 1])[0];
-            for (std::int64_t p = b; p < e; ++p) column_of_row_[std::size_t(sorted[0][p])] = c;
+            low_[0][std::size_t(c)] = value[0][b];
+            high_[0][std::size_t(c)] = value[0][e - 1];
+            for (std::int64_t p = b; p < e; ++p)
+                by_row_[std::size_t(sorted[0][p])] = ColumnX{c, value[0][p]};
         }
         // Grid row y holds exactly the y-rank chunk y, so its points take the same positions
         // as that chunk: each grid row is a counting sort of its chunk by column, on its own.
 #pragma omp parallel for schedule(static) if (parallel)
         for (int y = 0; y < g; ++y) {
             const std::int64_t b = chunk_begin(y), e = chunk_begin(y + 1);
-            low_[1][std::size_t(y)] = points.row(sorted[1][b])[1];
-            high_[1][std::size_t(y)] = points.row(sorted[1][e - 1])[1];
+            low_[1][std::size_t(y)] = value[1][b];
+            high_[1][std::size_t(y)] = value[1][e - 1];
             Index* start = start_.data() + std::size_t(y) * std::size_t(g);
             std::fill(start, start + g, Index(0));
             for (std::int64_t p = b; p < e; ++p)
-                ++start[column_of_row_[std::size_t(sorted[1][p])]];
+                ++start[by_row_[std::size_t(sorted[1][p])].column];
             Index next = Index(b);
             for (int c = 0; c < g; ++c) {
                 const Index count = start[c];
@@ -81,10 +84,11 @@ class RankGrid {
             // in y order within a cell (stable); start[c] ends at the next cell's start
             for (std::int64_t p = b; p < e; ++p) {
                 const Index r = sorted[1][p];
-                const int c = column_of_row_[std::size_t(r)];
+                const ColumnX cx = by_row_[std::size_t(r)];
+                const int c = cx.column;
                 const std::size_t pos = std::size_t(start[c]++);
-                coords_[2 * pos] = points.row(r)[0];
-                coords_[2 * pos + 1] = points.row(r)[1];
+                coords_[2 * pos] = cx.x;
+                coords_[2 * pos + 1] = value[1][p];
                 rows_[pos] = r;
                 cell_x_[pos] = c;
                 cell_y_[pos] = y;
@@ -159,7 +163,11 @@ class RankGrid {
     std::int64_t n_ = 0;
     int side_ = 1;                 // G: the grid has G x G cells
     Buffer<Index> start_;          // per cell (row-major): its first position; one past the end
-    Buffer<int> column_of_row_;    // build scratch: each row's column
+    struct ColumnX {
+        int column;
+        T x;
+    };
+    Buffer<ColumnX> by_row_;       // build scratch: each row's column and x
     Buffer<int> cell_x_, cell_y_;  // each position's column and grid row
     Buffer<T> coords_;             // the points in grid order, (x, y) interleaved
     Buffer<Index> rows_;           // grid order -> row number

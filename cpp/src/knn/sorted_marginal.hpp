@@ -48,6 +48,7 @@ class SortedMarginal {
     T value_at(std::int64_t pos) const { return values_[std::size_t(pos)]; }
     Index row_at(std::int64_t pos) const { return rows_[std::size_t(pos)]; }
     const Index* rows() const { return rows_.data(); }
+    const T* values() const { return values_.data(); }
 
     // A position holding the value x (present in the set): the first one.
     std::int64_t position_of(T x) const {
