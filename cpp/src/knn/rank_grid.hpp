@@ -2,18 +2,19 @@
 // joint space of a pair of one-dimensional variables, the most common KSG case.
 //
 // The cell boundaries are quantiles of each axis (column c holds the points whose rank along x
-// is in [c n / G, (c+1) n / G)), read off the sorted orders the marginals already have, so
-// building is one pass over the x ranks and, per grid row (one chunk of y ranks), a counting
-// sort by column: no tree levels, and the grid rows build in parallel. Cells
-// hold a few points each wherever the data is, unlike an equal-width grid on peaked data. Points
-// are stored cell by cell, cells row by row, so a run of neighbouring cells in one grid row is
-// one contiguous range of points.
+// is in [c n / G, (c+1) n / G)), read off the sorted orders and values the marginals already
+// have. Building is one pass over the x ranks and, per grid row (one chunk of y ranks), a
+// counting sort by column: no tree levels, and the grid rows build in parallel. Cells hold a few
+// points each wherever the data is, unlike an equal-width grid on peaked data. Points are stored
+// cell by cell, cells row by row, so a run of neighbouring cells in one grid row is one
+// contiguous range of points.
 //
 // A query scans the 3 x 3 block of cells around its own, then grows the block a column or row
-// at a time on the side nearest to it, and stops once the k-th distance is below the gap to the nearest unscanned
-// column or row: every point outside the block lies past one of those edges. Gaps and distances
-// are differences of the same coordinates, and fl(a - b) is monotone in a, so the stop is exact.
-// The neighbour set is the one of a brute force ((distance, row) order, as in kd_tree.hpp).
+// at a time on the side nearest to it, and stops once the k-th distance is below the gap to the
+// nearest unscanned column or row: every point outside the block lies past one of those edges.
+// Gaps and distances are differences of the same coordinates, and fl(a - b) is monotone in a,
+// so the stop is exact. The neighbour set is the one of a brute force ((distance, row) order,
+// as in kd_tree.hpp).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -99,7 +100,6 @@ class RankGrid {
         start_[std::size_t(g) * std::size_t(g)] = Index(n_);
     }
 
-    std::int64_t size() const { return n_; }
     Index row_at(Index pos) const { return rows_[std::size_t(pos)]; }
 
     // The k nearest points to the grid's own point at position pos, itself excluded.
