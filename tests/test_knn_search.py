@@ -82,6 +82,28 @@ def test_entropy(metric, d, k):
                 ref.entropy(x, k, ref.metric_to_p(metric)), f"entropy d={d} k={k} {metric}")
 
 
+@pytest.mark.parametrize("metric", ["chebyshev", "euclidean", "manhattan"], ids=str)
+@pytest.mark.parametrize("d", [2, 7, 70])
+@pytest.mark.parametrize("k", [2, 7, 10])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda t: t.__name__)
+def test_entropy_leaf_search(metric, d, k, dtype):
+    """The kd-tree's leaf search (simd/knn_leaf_search.inl): queries in groups of four, the last
+    group of a leaf padded; an own-leaf bound for k < 7, none from k = 7; a compile-time
+    dimension (2), a run-time one (7) and, past 64, the per-query search instead. Clusters of
+    three equal points put k-th distances at 0 and ties everywhere."""
+    rng = np.random.default_rng(7050 + d + k)
+    x = normal(rng, 181, d)
+    x[20:23] = x[5]
+    x[40:42] = x[41]
+    x = x.astype(dtype)
+    x64 = x.astype(np.float64)
+    got = by_search(lambda: knn.entropy(x, k=k, metric=metric, **OFF))
+    assert got["kd_tree"] == got["brute_force"], f"d={d} k={k} {metric}"
+    if dtype is np.float64:
+        assert_close(got["kd_tree"], ref.entropy(x64, k, ref.metric_to_p(metric)),
+                     f"entropy d={d} k={k} {metric}")
+
+
 @pytest.mark.parametrize("metric", ["chebyshev", "euclidean", "manhattan", 3.0], ids=str)
 @pytest.mark.parametrize("d", [1, 2, 4, 7])
 def test_kl_divergence(metric, d):

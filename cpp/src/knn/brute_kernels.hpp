@@ -28,6 +28,9 @@ struct BruteSet {
     const std::int32_t* rows;  // row number of point j (ties and exclusion go by row)
 };
 constexpr std::int64_t kBrutePad = 16;  // 64 bytes of float32: a whole vector at every width
+// Queries the nearest kernels evaluate together against each candidate vector (a call's last
+// queries, fewer than a group, go one at a time at nearly the cost of a group each).
+constexpr int kBruteQueryGroup = 4;
 
 // `count` query points: coordinate a of query i at data[at(i) * row_step + a * axis_step], at(i)
 // = index[i] (or i when index is null): rows of a row-major set or the columns of a BruteSet.
@@ -50,9 +53,33 @@ using BruteNearestFn = void (*)(const BruteSet& set, const BruteQueries& queries
 using BruteCountFn = void (*)(const BruteSet& set, const BruteQueries& queries, BruteNorm norm,
                               const void* radius, std::int64_t* out);
 
+// A kd-tree (kd_tree.hpp) as the leaf search kernel reads it: its nodes and its points leaf by
+// leaf (leaf_blocks.hpp).
+struct LeafTree {
+    const void* box;  // per node: dim lows, then dim highs
+    const std::int32_t* begin;  // per node: its range of tree positions
+    const std::int32_t* end;
+    std::int32_t first_leaf;  // node number of the first leaf (leaves are the last nodes)
+    int dim;
+    const void* blocks;  // per leaf: dim axes of kLeafSlots coordinates, NaN past its points
+    const std::int32_t* rows;  // per leaf: kLeafSlots row numbers, -1 past its points
+};
+constexpr int kLeafSlots = 16;  // the tree's largest leaf
+// The largest run-time dimension (past 8) the leaf search takes: it keeps a box on its stack.
+constexpr int kLeafSearchMaxDim = 64;
+
+// dist and row: kLeafSlots lists of k entries each; those of the leaf's points (in tree order)
+// are overwritten with their k nearest other points of the tree, by (reduced distance, row):
+// what KdTree::nearest_own gives each of them. The leaf's queries go in groups of
+// kBruteQueryGroup: one walk of the tree per group, each leaf it reaches scanned against the
+// whole group at once.
+using LeafNearestFn = void (*)(const LeafTree& tree, std::int32_t leaf, BruteNorm norm, int k,
+                               void* dist, std::int32_t* row);
+
 struct BruteKernels {
     Isa isa;
     BruteNearestFn nearest[2];  // [0] float32, [1] float64
+    LeafNearestFn leaf_nearest[2];
     BruteCountFn count[2];
 };
 

@@ -7,6 +7,7 @@
 #include "knn/brute_force.hpp"
 #include "knn/digamma.hpp"
 #include "knn/kd_tree.hpp"
+#include "knn/leaf_blocks.hpp"
 #include "knn/sorted_marginal.hpp"
 #include "knn/tree_order.hpp"
 #include "knn/validate.hpp"
@@ -59,9 +60,26 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
     KdTree<T> tree;
     tree.reserve(x.n, x.dim, x.n);
     tree.build(x, nullptr, x.n, parallel);
+    NeighbourScratch<T> scratch(scratch_slots(parallel), k, KdTree<T>::kLeafSize);
+    auto store = [&](Index leaf, const Neighbours<T>* best) {
+        for (Index pos = tree.begin(leaf); pos < tree.end(leaf); ++pos)
+            log_rho[std::size_t(tree.row_at(pos))] =
+                std::log(double(norm.distance(best[pos - tree.begin(leaf)].worst())));
+    };
+    if (leaf_search_fits(norm, x.dim)) {
+        LeafBlocks<T> blocks;
+        blocks.reserve(x.n, int(x.dim));
+        blocks.build(tree, parallel);
+        for_each_leaf(tree, parallel, [&](int slot, Index leaf) {
+            Neighbours<T>* best = scratch.leaf(slot);
+            nearest_own_leaf(tree, blocks, norm, leaf, best);
+            store(leaf, best);
+        });
+        return sum_in_order(log_rho);
+    }
+    // the per-query search reads the points in tree order
     Buffer<T> ordered(std::size_t(x.n) * std::size_t(x.dim));
     tree.copy_tree_ordered(ordered.data());
-    NeighbourScratch<T> scratch(scratch_slots(parallel), k, KdTree<T>::kLeafSize);
     with_fixed_dim(x.dim, [&](auto dim) {
         constexpr int kDim = decltype(dim)::value;
         for_each_leaf(tree, parallel, [&](int slot, Index leaf) {
@@ -71,9 +89,7 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
                 best[pos - b].reset();
                 tree.template nearest_own<kDim>(norm, leaf, pos, best[pos - b]);
             }
-            for (Index pos = b; pos < e; ++pos)
-                log_rho[std::size_t(tree.row_at(pos))] =
-                    std::log(double(norm.distance(best[pos - b].worst())));
+            store(leaf, best);
         });
     });
     return sum_in_order(log_rho);

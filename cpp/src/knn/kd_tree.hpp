@@ -97,6 +97,9 @@ class KdTree {
         use_tree_ordered(out);
     }
 
+    // Leaves of a tree over `count` points.
+    static std::int64_t leaves_for(std::int64_t count) { return std::int64_t(1) << depth_for(count); }
+
     std::int64_t size() const { return n_; }
     int dim() const { return dim_; }
     const Points<T>& points() const { return points_; }
@@ -106,6 +109,10 @@ class KdTree {
     Index end(Index node) const { return end_[std::size_t(node)]; }
     Index row_at(Index pos) const { return rows_[std::size_t(pos)]; }
     const Index* rows() const { return rows_.data(); }
+    // The nodes' boxes (per node: dim lows, then dim highs) and ranges of positions.
+    const T* boxes() const { return box_.data(); }
+    const Index* begins() const { return begin_.data(); }
+    const Index* ends() const { return end_.data(); }
     // The coordinates of the point at tree position pos.
     __attribute__((always_inline)) const T* coords(Index pos) const {
         return ordered_ ? points_.data + std::int64_t(pos) * points_.stride

@@ -60,7 +60,7 @@ static_assert(kBrutePad % kWidth<float> == 0, "padding must hold whole vectors")
 // Candidate chunk size (all axes): stays in L1 while the queries of a call scan it.
 constexpr std::int64_t kChunkBytes = 16384;
 // Queries evaluated together against each candidate vector.
-constexpr int kQueries = 4;
+constexpr int kQueries = knn_detail::kBruteQueryGroup;
 
 template <class V, class T>
 static INFONATIVE_INLINE V load(const T* p) {
@@ -447,11 +447,15 @@ static void count(const BruteSet& s, const BruteQueries& q, BruteNorm norm, cons
     });
 }
 
+#include "simd/knn_leaf_search.inl"
+
 }  // namespace
 
 void fill_brute_table(knn_detail::BruteKernels& t) {
     t.nearest[0] = nearest<float>;
     t.nearest[1] = nearest<double>;
+    t.leaf_nearest[0] = leaf_nearest<float>;
+    t.leaf_nearest[1] = leaf_nearest<double>;
     t.count[0] = count<float>;
     t.count[1] = count<double>;
 }
