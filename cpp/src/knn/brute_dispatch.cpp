@@ -41,12 +41,15 @@ BruteKernels make_table(Isa isa) {
 }  // namespace
 
 // Follows active_isa() (INFONATIVE_ISA, set_active_isa) on every call: the level can change
-// between calls in tests and benchmarks. Levels the CPU lacks are never active.
+// between calls in tests and benchmarks. Levels the CPU lacks are never active, and their
+// tables are never filled: the fill functions are compiled for their level too, and the
+// compiler may store the pointers with that level's instructions.
 const BruteKernels& brute_kernels() {
+    auto usable = [](Isa isa) { return isa_compiled(isa) && isa_supported_by_cpu(isa); };
     static const BruteKernels tables[3] = {
         make_table(Isa::baseline),
-        isa_compiled(Isa::avx2) ? make_table(Isa::avx2) : make_table(Isa::baseline),
-        isa_compiled(Isa::avx512) ? make_table(Isa::avx512) : make_table(Isa::baseline)};
+        usable(Isa::avx2) ? make_table(Isa::avx2) : make_table(Isa::baseline),
+        usable(Isa::avx512) ? make_table(Isa::avx512) : make_table(Isa::baseline)};
     return tables[int(active_isa())];
 }
 
