@@ -76,10 +76,18 @@ constexpr int kLeafSearchMaxDim = 64;
 using LeafNearestFn = void (*)(const LeafTree& tree, std::int32_t leaf, BruteNorm norm, int k,
                                void* dist, std::int32_t* row);
 
+// out[i] = points of the tree with reduced distance <= radius[i] from query i, for `count`
+// queries at queries + i * dim (a radius in the tree's type; a negative one counts none):
+// KdTree::count_within for each, the queries in groups of kBruteQueryGroup walking the tree
+// together.
+using LeafCountFn = void (*)(const LeafTree& tree, BruteNorm norm, const void* queries, int count,
+                             const void* radius, std::int64_t* out);
+
 struct BruteKernels {
     Isa isa;
     BruteNearestFn nearest[2];  // [0] float32, [1] float64
     LeafNearestFn leaf_nearest[2];
+    LeafCountFn leaf_count[2];
     BruteCountFn count[2];
 };
 

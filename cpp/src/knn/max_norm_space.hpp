@@ -9,6 +9,7 @@
 
 #include "knn/brute_force.hpp"
 #include "knn/kd_tree.hpp"
+#include "knn/leaf_blocks.hpp"
 #include "knn/sorted_marginal.hpp"
 
 namespace infonative::knn_detail {
@@ -28,6 +29,8 @@ class MaxNormSpace {
         else {
             tree_.reserve(capacity, points.dim, points.n);
             ordered_.resize(std::size_t(capacity) * std::size_t(points.dim));
+            leaf_count_ = leaf_search_fits(MaxNorm{}, points.dim);
+            if (leaf_count_) blocks_.reserve(capacity, points.dim);
         }
     }
 
@@ -41,6 +44,7 @@ class MaxNormSpace {
         else {
             tree_.build(points, rows, count, parallel);
             tree_.copy_tree_ordered(ordered_.data());
+            if (leaf_count_) blocks_.build(tree_, parallel);
         }
     }
 
@@ -65,6 +69,13 @@ class MaxNormSpace {
         }
         if (one_dim_) {
             sorted_.count_within_at(first, radius, count, out);
+            return;
+        }
+        if (leaf_count_) {  // the kernel walks the tree for a group of queries at once
+            brute_kernels().leaf_count[sizeof(T) == 4 ? 0 : 1](
+                blocks_.view(tree_), brute_norm(MaxNorm{}), tree_.coords(Index(first)), count,
+                radius, out);
+            for (int j = 0; j < count; ++j) out[j] = radius[j] < 0 ? 0 : out[j] - 1;
             return;
         }
         with_fixed_dim(points_.dim, [&](auto dim) {
@@ -170,6 +181,8 @@ class MaxNormSpace {
     SortedMarginal<T> sorted_;
     KdTree<T> tree_;
     Buffer<T> ordered_;  // the tree's points in tree order (more than one dimension)
+    bool leaf_count_ = false;  // counts at positions by the leaf count kernel, over blocks_
+    LeafBlocks<T> blocks_;
 };
 
 }  // namespace infonative::knn_detail

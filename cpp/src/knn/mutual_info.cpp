@@ -9,6 +9,7 @@
 #include "knn/digamma.hpp"
 #include "knn/joint_buffer.hpp"
 #include "knn/kd_tree.hpp"
+#include "knn/leaf_blocks.hpp"
 #include "knn/max_norm_space.hpp"
 #include "knn/rank_grid.hpp"
 #include "knn/tree_order.hpp"
@@ -24,7 +25,8 @@ namespace {
 template <class T>
 struct KsgWorkspace {
     JointBuffer<T> joint;  // not for the pair grid
-    KdTree<T> tree;      // the joint index, or
+    KdTree<T> tree;      // the joint index, with its points leaf by leaf, or
+    LeafBlocks<T> blocks;
     RankGrid<T> grid;    // for a pair of 1-D variables
     NeighbourScratch<T> scratch;
     // per sample: the marginal radius (algorithm 1: one for every variable; 2: one per
@@ -41,7 +43,7 @@ struct KsgWorkspace {
 
     KsgWorkspace(std::int64_t n, int dim, int m, int algorithm, bool pair_grid, int k, int slots,
                  bool permuted)
-        : scratch(slots, k),
+        : scratch(slots, k, KdTree<T>::kLeafSize),
           radius(std::size_t(n) * std::size_t(algorithm == 1 ? 1 : m)),
           counts(std::size_t(n) * std::size_t(m)),
           terms(std::size_t(n)),
@@ -60,6 +62,7 @@ struct KsgWorkspace {
         }
         joint.reserve(n, dim);
         tree.reserve(n, dim, n);
+        if (leaf_search_fits(MaxNorm{}, dim)) blocks.reserve(n, dim);
     }
 };
 
@@ -168,6 +171,16 @@ class Ksg {
                     w.grid.nearest_own(pos, best);
                     store_radii(w, best, w.grid.row_at(pos), last_map);
                 }
+            });
+            return;
+        }
+        if (leaf_search_fits(MaxNorm{}, dim_)) {
+            w.blocks.build(w.tree, parallel);
+            for_each_leaf(w.tree, parallel, [&](int slot, Index leaf) {
+                Neighbours<T>* best = w.scratch.leaf(slot);
+                nearest_own_leaf(w.tree, w.blocks, MaxNorm{}, leaf, best);
+                for (Index pos = w.tree.begin(leaf); pos < w.tree.end(leaf); ++pos)
+                    store_radii(w, best[pos - w.tree.begin(leaf)], w.tree.row_at(pos), last_map);
             });
             return;
         }

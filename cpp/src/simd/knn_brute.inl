@@ -448,6 +448,7 @@ static void count(const BruteSet& s, const BruteQueries& q, BruteNorm norm, cons
 }
 
 #include "simd/knn_leaf_search.inl"
+#include "simd/knn_leaf_count.inl"
 
 }  // namespace
 
@@ -456,6 +457,8 @@ void fill_brute_table(knn_detail::BruteKernels& t) {
     t.nearest[1] = nearest<double>;
     t.leaf_nearest[0] = leaf_nearest<float>;
     t.leaf_nearest[1] = leaf_nearest<double>;
+    t.leaf_count[0] = leaf_count<float>;
+    t.leaf_count[1] = leaf_count<double>;
     t.count[0] = count<float>;
     t.count[1] = count<double>;
 }
