@@ -98,7 +98,9 @@ class KdTree {
     }
 
     // Leaves of a tree over `count` points.
-    static std::int64_t leaves_for(std::int64_t count) { return std::int64_t(1) << depth_for(count); }
+    static std::int64_t leaves_for(std::int64_t count) {
+        return std::int64_t(1) << depth_for(count);
+    }
 
     std::int64_t size() const { return n_; }
     int dim() const { return dim_; }

@@ -4,14 +4,12 @@
 //
 // Each group walks the tree as KdTree::nearest_own walks it for one query: its own leaf, then
 // up, searching each sibling subtree that may hold a better point, until every ball lies inside
-// the subtree searched so far. A subtree may hold a better point for some query of the group
-// when the gap between its box and the group's box beats the largest k-th distance of the group
-// (no query of the group is closer to it than that gap). Queries that sit next to each other in
-// tree order are close together: the shared bound stays near each one's own, and every leaf
-// reached is scanned against all of them at once (GroupSearch::scan: one vector lane per query,
-// each point of the leaf broadcast once). Pruning only ever skips points that cannot enter a
-// list, and the lists keep the (distance, row) order: they end exactly as nearest_own leaves
-// them.
+// the subtree searched so far. The queries ride in the lanes of one vector: a subtree is
+// searched when, for some query, its gap beats that query's own k-th distance, and every leaf
+// reached is scanned against the whole group at once (GroupSearch::scan: each point of the
+// leaf broadcast once). Queries next to each other in tree order are close together, so they
+// mostly need the same subtrees. Pruning only ever skips points that cannot enter a list, and
+// the lists keep the (distance, row) order: they end exactly as nearest_own leaves them.
 
 template <class T, class Norm, int kDim>
 struct LeafSearch {
@@ -21,7 +19,6 @@ struct LeafSearch {
     const T* box(std::int32_t node) const {
         return static_cast<const T*>(tree.box) + std::int64_t(node) * 2 * d;
     }
-
 };
 
 // A group's queries lane by lane: one vector of kQueries lanes per axis (the transpose of the
@@ -206,7 +203,8 @@ struct GroupSearch {
         G gap = axis_term(0);
         for (int a = 1; a < dim(); ++a) gap = group_add(s.norm, gap, axis_term(a));
         first_gap = gap[0];
-        return real & (group_bits(gap < worst) | (group_bits(gap == worst) & group_bits(worst > T(0))));
+        const std::uint32_t at_worst = group_bits(gap == worst) & group_bits(worst > T(0));
+        return real & (group_bits(gap < worst) | at_worst);
     }
 
     // The subtree at node, which may hold better points: nearer child first (by query 0's
