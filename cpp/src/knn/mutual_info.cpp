@@ -175,7 +175,6 @@ class Ksg {
             return;
         }
         if (leaf_search_fits(MaxNorm{}, dim_)) {
-            w.blocks.build(w.tree, parallel);
             for_each_leaf(w.tree, parallel, [&](int slot, Index leaf) {
                 Neighbours<T>* best = w.scratch.leaf(slot);
                 nearest_own_leaf(w.tree, w.blocks, MaxNorm{}, leaf, best);
@@ -245,8 +244,9 @@ class Ksg {
 
     // The joint index (the 1-D variables' sorted orders come from their marginals, w.inverse is
     // already filled): the rank grid for a pair of 1-D variables, built from those orders and
-    // sorted values alone, else a kd-tree over the joint buffer in row order, which is then
-    // refilled in tree order for the queries.
+    // sorted values alone, else a kd-tree over the joint buffer in row order, whose points are
+    // then copied leaf by leaf for the leaf search, or (past its dimensions) the buffer refilled
+    // in tree order for the per-query search.
     void build_joint_index(KsgWorkspace<T>& w, const std::int64_t* last_map,
                            bool parallel) const {
         const std::size_t m = vars_.size();
@@ -272,6 +272,10 @@ class Ksg {
             return;
         }
         w.tree.build(w.joint.view(), nullptr, n_, parallel, w.presorted.data());
+        if (leaf_search_fits(MaxNorm{}, dim_)) {
+            w.blocks.build(w.tree, parallel);  // what the leaf search reads
+            return;
+        }
         for (std::size_t v = 0; v < m; ++v)
             w.joint.fill_part(vars_[v], offsets_[v], v + 1 == m ? last_map : nullptr,
                               w.tree.rows());

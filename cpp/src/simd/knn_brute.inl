@@ -76,69 +76,94 @@ static INFONATIVE_INLINE V splat(T x) {
     return v;
 }
 
-// |x| by clearing the sign bit: bitwise what std::abs returns (also +0 for -0).
-template <class T>
-static INFONATIVE_INLINE vec_t<T> vabs(vec_t<T> x) {
-    ivec_t<T> bits;
+// |x| by clearing the sign bit: bitwise what std::abs returns (also +0 for -0). Any vector of
+// T: the kernels' full width, or the leaf kernels' groups of four lanes.
+template <class T, class V>
+static INFONATIVE_INLINE V vabs(V x) {
+    using I = decltype(x < x);  // the integer vector of V's shape
+    I bits;
     __builtin_memcpy(&bits, &x, sizeof x);
     bits &= Lanes<T>::kMagnitude;
     __builtin_memcpy(&x, &bits, sizeof x);
     return x;
 }
 
-// Bit l set where lane l of a comparison result is (lanes are all ones or all zeros).
+// Bit l set where lane l of a comparison result is (lanes are all ones or all zeros), for a
+// result of any width the target has a mask instruction for.
 template <class I>
 static INFONATIVE_INLINE std::uint32_t lane_bits(I m) {
     constexpr bool k64 = sizeof(m[0]) == 8;
-#if defined(__AVX512F__) && defined(__AVX512DQ__) && INFONATIVE_VECTOR_BYTES == 64
-    if constexpr (k64)
-        return _mm512_movepi64_mask((__m512i)m);
-    else
-        return _mm512_movepi32_mask((__m512i)m);
-#elif defined(__AVX__) && INFONATIVE_VECTOR_BYTES == 32
-    if constexpr (k64)
-        return std::uint32_t(_mm256_movemask_pd((__m256d)m));
-    else
-        return std::uint32_t(_mm256_movemask_ps((__m256)m));
-#elif defined(__SSE2__) && INFONATIVE_VECTOR_BYTES == 16
-    if constexpr (k64)
-        return std::uint32_t(_mm_movemask_pd((__m128d)m));
-    else
-        return std::uint32_t(_mm_movemask_ps((__m128)m));
-#else
-    (void)k64;
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+    if constexpr (sizeof(I) == 64) {
+        if constexpr (k64)
+            return _mm512_movepi64_mask((__m512i)m);
+        else
+            return _mm512_movepi32_mask((__m512i)m);
+    }
+#endif
+#if defined(__AVX__)
+    if constexpr (sizeof(I) == 32) {
+        if constexpr (k64)
+            return std::uint32_t(_mm256_movemask_pd((__m256d)m));
+        else
+            return std::uint32_t(_mm256_movemask_ps((__m256)m));
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (sizeof(I) == 16) {
+        if constexpr (k64)
+            return std::uint32_t(_mm_movemask_pd((__m128d)m));
+        else
+            return std::uint32_t(_mm_movemask_ps((__m128)m));
+    }
+#endif
     std::uint32_t bits = 0;
     for (int l = 0; l < int(sizeof(I) / sizeof(m[0])); ++l) bits |= std::uint32_t(m[l] != 0) << l;
     return bits;
-#endif
 }
 
 static INFONATIVE_INLINE float scalar_abs(float x) { return __builtin_fabsf(x); }
 static INFONATIVE_INLINE double scalar_abs(double x) { return __builtin_fabs(x); }
 
-// The norm policies of norms.hpp on vectors (and on one candidate, for the hits): the same terms
-// combined in the same order.
+// The norm policies of norms.hpp on vectors of any width (the kernels' own, or the leaf
+// kernels' groups) and on one candidate, for the hits: the same terms combined in the same
+// order.
 template <class T>
 struct MaxTerms {
-    using V = vec_t<T>;
-    INFONATIVE_INLINE V term(V diff) const { return vabs<T>(diff); }
-    INFONATIVE_INLINE V add(V acc, V t) const { return acc < t ? t : acc; }
+    template <class V>
+    INFONATIVE_INLINE V term(V diff) const {
+        return vabs<T>(diff);
+    }
+    template <class V>
+    INFONATIVE_INLINE V add(V acc, V t) const {
+        return acc < t ? t : acc;
+    }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc < t ? t : acc; }
 };
 template <class T>
 struct EuclideanTerms {
-    using V = vec_t<T>;
-    INFONATIVE_INLINE V term(V diff) const { return diff * diff; }
-    INFONATIVE_INLINE V add(V acc, V t) const { return acc + t; }
+    template <class V>
+    INFONATIVE_INLINE V term(V diff) const {
+        return diff * diff;
+    }
+    template <class V>
+    INFONATIVE_INLINE V add(V acc, V t) const {
+        return acc + t;
+    }
     INFONATIVE_INLINE T term(T diff) const { return diff * diff; }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };
 template <class T>
 struct ManhattanTerms {
-    using V = vec_t<T>;
-    INFONATIVE_INLINE V term(V diff) const { return vabs<T>(diff); }
-    INFONATIVE_INLINE V add(V acc, V t) const { return acc + t; }
+    template <class V>
+    INFONATIVE_INLINE V term(V diff) const {
+        return vabs<T>(diff);
+    }
+    template <class V>
+    INFONATIVE_INLINE V add(V acc, V t) const {
+        return acc + t;
+    }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };
@@ -147,14 +172,17 @@ static INFONATIVE_INLINE float scalar_pow(float x, float p) { return __builtin_p
 static INFONATIVE_INLINE double scalar_pow(double x, double p) { return __builtin_pow(x, p); }
 template <class T>
 struct MinkowskiTerms {
-    using V = vec_t<T>;
     T p;
+    template <class V>
     INFONATIVE_INLINE V term(V diff) const {
         V a = vabs<T>(diff);
-        for (int l = 0; l < kWidth<T>; ++l) a[l] = scalar_pow(a[l], p);
+        for (int l = 0; l < int(sizeof(V) / sizeof(T)); ++l) a[l] = scalar_pow(a[l], p);
         return a;
     }
-    INFONATIVE_INLINE V add(V acc, V t) const { return acc + t; }
+    template <class V>
+    INFONATIVE_INLINE V add(V acc, V t) const {
+        return acc + t;
+    }
     INFONATIVE_INLINE T term(T diff) const { return scalar_pow(scalar_abs(diff), p); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };

@@ -11,70 +11,44 @@
 template <class T, class Norm, int kDim>
 struct GroupCount {
     using G = gvec_t<T>;
-    using GI = givec_t<T>;
-    static constexpr int kSlots = knn_detail::kLeafSlots;
-    const Norm& norm;
-    const knn_detail::LeafTree& tree;
+    using GI = decltype(G{} < G{});
+    const TypedLeafTree<T, Norm, kDim>& t;
     G q[kDim > 0 ? kDim : knn_detail::kLeafSearchMaxDim];  // axis a of the group's queries
     G radius;
-    GI leaf_hits{};              // lane i: minus the points counted at leaves for query i
+    GI leaf_hits{};                     // lane i: minus the points counted at leaves for query i
     std::int64_t whole[kQueries] = {};  // lane i: the points of the nodes counted whole
-
-    INFONATIVE_INLINE int dim() const { return kDim > 0 ? kDim : tree.dim; }
 
     // Queries of `active` (bit i: query i) still undecided at node: their counts take its part.
     void count(std::int32_t node, std::uint32_t active) {
-        const T* lo = static_cast<const T*>(tree.box) + std::int64_t(node) * 2 * dim();
-        const T* hi = lo + dim();
-        // per axis the gap max(lo - q, q - hi, 0) and the far side max(q - lo, hi - q), as
-        // KdTree::box_gap_far
-        auto axis = [&](int a, G& gap, G& far) {
-            const G below = group_splat<T>(lo[a]) - q[a], above = q[a] - group_splat<T>(hi[a]);
-            const G g = below > above ? below : above;
-            gap = group_term(norm, G(g > T(0) ? g : T(0)));
-            const G f = -below > -above ? -below : -above;
-            far = group_term(norm, f);
-        };
-        G gap, far;
-        axis(0, gap, far);
-        for (int a = 1; a < dim(); ++a) {
-            G g, f;
-            axis(a, g, f);
-            gap = group_add(norm, gap, g);
-            far = group_add(norm, far, f);
-        }
-        active &= ~group_bits(gap > radius);
-        const std::uint32_t inside = active & group_bits(far <= radius);
-        const std::int32_t size = tree.end[node] - tree.begin[node];
+        G far;
+        const G gap = t.gap(q, t.box(node), &far);
+        active &= ~lane_bits(gap > radius);
+        const std::uint32_t inside = active & lane_bits(far <= radius);
+        const std::int32_t size = t.size(node);
         for (std::uint32_t m = inside; m; m &= m - 1) whole[__builtin_ctz(m)] += size;
         active &= ~inside;
         if (!active) return;
-        if (node < tree.first_leaf) {
+        if (node < t.tree.first_leaf) {
             count(2 * node + 1, active);
             count(2 * node + 2, active);
             return;
         }
-        const T* c = static_cast<const T*>(tree.blocks) +
-                     std::int64_t(node - tree.first_leaf) * kSlots * dim();
+        const T* c = t.block(node);
         GI lanes;  // all ones on the lanes of `active`
         for (int i = 0; i < kQueries; ++i) lanes[i] = (active >> i & 1) ? -1 : 0;
-        for (int j = 0; j < size; ++j) {
-            G acc = group_term(norm, G(group_splat<T>(c[j]) - q[0]));
-            for (int a = 1; a < dim(); ++a)
-                acc = group_add(norm, acc,
-                                group_term(norm, G(group_splat<T>(c[a * kSlots + j]) - q[a])));
-            leaf_hits += (acc <= radius) & lanes;  // true is -1
-        }
+        for (int j = 0; j < size; ++j)
+            leaf_hits += (t.distance(q, c, j) <= radius) & lanes;  // true is -1
     }
 };
 
 template <class T, class Norm, int kDim>
 static void leaf_count_impl(const knn_detail::LeafTree& tree, const Norm& norm, const T* queries,
                             int count, const T* radius, std::int64_t* out) {
-    const int d = kDim > 0 ? kDim : tree.dim;
+    const TypedLeafTree<T, Norm, kDim> t{norm, tree};
+    const int d = t.dim();
     for (int first = 0; first < count; first += kQueries) {
         const int size = count - first < kQueries ? count - first : kQueries;
-        GroupCount<T, Norm, kDim> g{norm, tree, {}, {}};
+        GroupCount<T, Norm, kDim> g{t, {}, {}};
         std::uint32_t active = 0;
         for (int i = 0; i < kQueries; ++i) {
             const bool real = i < size && radius[first + i] >= T(0);
