@@ -25,7 +25,7 @@ double sum_log_kth_distance_brute(const Points<T>& x, int k, const Norm& norm) {
     set.build(x, nullptr, x.n);
     const bool parallel = brute_worth_parallel(x.n, x.n, x.dim);
     BruteScratch<T> scratch(scratch_slots(parallel), k);
-    std::vector<double> log_rho(std::size_t(x.n));
+    Buffer<double> log_rho(std::size_t(x.n));
     for_each_query_block(x.n, parallel, [&](int slot, std::int64_t first, int count) {
         T* dist = scratch.dist(slot);
         set.nearest(brute_norm(norm), set.own(first, count), k, dist, scratch.row(slot));
@@ -46,7 +46,7 @@ double sum_log_kth_distance(const Points<T>& x, int k, const Norm& norm) {
         return sum_log_kth_distance_brute(x, k, norm);
     }
     const bool parallel = worth_parallel(x.n);
-    std::vector<double> log_rho(std::size_t(x.n));
+    Buffer<double> log_rho(std::size_t(x.n));
     if (x.dim == 1) {  // every p-norm is |dx| in one dimension
         SortedMarginal<T> sorted;
         sorted.reserve(x.n);

@@ -5,13 +5,12 @@
 //
 // The tree is complete and implicit: node i has children 2i+1 and 2i+2, every leaf sits at the
 // same depth and holds at most kLeafSize points. Each internal node splits its range at the
-// median of its widest axis. Building sorts the rows once per axis (radix sort, or orders the
-// caller already has) and then splits every node's sorted lists stably at the median of the
-// chosen axis (the top levels first, then whole subtrees per thread): O(d n) sequential work per
-// level, O(d n log n) in all, no comparisons to mispredict, and each node's tight box read off
-// the ends of its lists. The
-// result is deterministic; estimates do not depend on the tree's shape anyway (queries are exact
-// and ties are broken by row).
+// median of its widest axis. Building sorts the rows once per axis (radix sort, the axes in
+// parallel, or orders the caller already has) and then splits every node's sorted lists stably
+// at the median of the chosen axis (the top levels first, then whole subtrees per thread):
+// O(d n) sequential work per level, O(d n log n) in all, no comparisons to mispredict, and each
+// node's tight box read off the ends of its lists. The result is deterministic; estimates do
+// not depend on the tree's shape anyway (queries are exact and ties are broken by row).
 //
 // Queries are const and may run concurrently. Norms are policies (norms.hpp) and distances are
 // compared in reduced form; kDim > 0 fixes the dimension at compile time.
@@ -47,34 +46,36 @@ class KdTree {
         box_.resize(nodes * 2 * std::size_t(dim));
         lists_.resize(std::size_t(capacity) * std::size_t(dim));
         next_lists_.resize(lists_.size());
-        side_.resize(std::size_t(rows_total));
-        sort_a_.resize(std::size_t(capacity));
-        sort_b_.resize(std::size_t(capacity));
+        slots_ = detail::max_threads();
+        side_words_ = (std::size_t(rows_total) + 511) / 512 * 8;  // whole cache lines
+        side_.resize(std::size_t(slots_) * side_words_);
+        sort_slots_ = std::min(slots_, dim);
+        capacity_ = std::size_t(capacity);
+        sort_.resize(std::size_t(sort_slots_) * 2 * capacity_);
     }
 
     // Builds over points.row(r) for the `count` rows listed in `rows` (all rows 0..count-1 when
     // rows is null). Requires reserve(>= count, points.dim, >= points.n) and count >= 1.
     // presorted[a], when given and not null, lists the same rows sorted by axis a (saves that
-    // axis's sort). `parallel` splits each level's nodes across the OpenMP team. Queries then
-    // read the points in place.
+    // axis's sort). `parallel` sorts the axes and builds the subtrees across the OpenMP team.
+    // Queries then read the points in place.
     void build(const Points<T>& points, const Index* rows, std::int64_t count, bool parallel,
                const Index* const* presorted = nullptr) {
         points_ = points;
         ordered_ = false;
         n_ = count;
         depth_ = depth_for(count);
+        const int team = parallel ? sort_slots_ : 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
         for (int a = 0; a < dim_; ++a) {
             Index* list = level_list(0, a);
             if (presorted && presorted[a]) {
                 std::copy(presorted[a], presorted[a] + count, list);
                 continue;
             }
-            for (std::int64_t j = 0; j < count; ++j) {
-                const Index r = rows ? rows[j] : Index(j);
-                sort_a_[std::size_t(j)] = KeyRow<SortBits<T>>{to_sort_bits(points.row(r)[a]), r};
-            }
-            const auto* sorted = radix_sort_pairs(sort_a_.data(), sort_b_.data(), count);
-            for (std::int64_t j = 0; j < count; ++j) list[j] = sorted[j].row;
+            KeyRow<std::uint32_t>* scratch =
+                sort_.data() + std::size_t(detail::thread_index()) * 2 * capacity_;
+            sort_rows_by_axis(points, rows, count, a, scratch, scratch + capacity_, list);
         }
         build_levels(parallel);
     }
@@ -179,22 +180,24 @@ class KdTree {
                 ++top;
         for (int level = 0; level < top; ++level)
             for (std::int64_t j = 0; j < (std::int64_t(1) << level); ++j)
-                build_node(Index((std::int64_t(1) << level) - 1 + j), level);
+                build_node(Index((std::int64_t(1) << level) - 1 + j), level, side_.data());
         const std::int64_t first = (std::int64_t(1) << top) - 1, width = std::int64_t(1) << top;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-        for (std::int64_t j = 0; j < width; ++j) build_subtree(Index(first + j), top);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(slots_) if (parallel)
+        for (std::int64_t j = 0; j < width; ++j)
+            build_subtree(Index(first + j), top,
+                          side_.data() + std::size_t(detail::thread_index()) * side_words_);
     }
 
-    void build_subtree(Index node, int level) {
-        build_node(node, level);
+    void build_subtree(Index node, int level, std::uint64_t* side) {
+        build_node(node, level, side);
         if (level == depth_) return;
-        build_subtree(2 * node + 1, level + 1);
-        build_subtree(2 * node + 2, level + 1);
+        build_subtree(2 * node + 1, level + 1, side);
+        build_subtree(2 * node + 2, level + 1, side);
     }
 
     // The node's box from the ends of its sorted lists, then (internal nodes) a stable split of
-    // every list at the median of the widest axis.
-    void build_node(Index node, int level) {
+    // every list at the median of the widest axis. `side` is the calling thread's side map.
+    void build_node(Index node, int level, std::uint64_t* side) {
         const bool split = level < depth_;
         const Index b = begin_[std::size_t(node)], e = end_[std::size_t(node)];
         T* low = &box_[std::size_t(node) * 2 * std::size_t(dim_)];
@@ -212,9 +215,8 @@ class KdTree {
         }
         const Index mid = b + (e - b) / 2;
         const Index* by_axis = level_list(level, axis);
-        unsigned char* side = side_.data();
-        for (Index p = b; p < mid; ++p) side[by_axis[p]] = 0;
-        for (Index p = mid; p < e; ++p) side[by_axis[p]] = 1;
+        for (Index p = b; p < mid; ++p) side[by_axis[p] >> 6] &= ~side_bit(by_axis[p]);
+        for (Index p = mid; p < e; ++p) side[by_axis[p] >> 6] |= side_bit(by_axis[p]);
         for (int a = 0; a < dim_; ++a) {
             const Index* list = level_list(level, a);
             Index* out = level_list(level + 1, a);
@@ -227,7 +229,7 @@ class KdTree {
                 // select the cursor arithmetically: the side is a coin flip, a branch on it
                 // would be mispredicted half the time
                 const Index r = list[p];
-                const Index go_right = side[r];
+                const Index go_right = (side[r >> 6] & side_bit(r)) != 0;
                 out[left + ((right - left) & -go_right)] = r;
                 right += go_right;
                 left += go_right ^ 1;
@@ -239,6 +241,8 @@ class KdTree {
         begin_[child + 1] = mid;
         end_[child + 1] = e;
     }
+
+    static std::uint64_t side_bit(Index row) { return std::uint64_t(1) << (row & 63); }
 
     // Whether the ball of reduced radius r around q (a point of the node) lies strictly inside
     // the node's box: along every axis the nearest face is farther than r.
@@ -370,10 +374,15 @@ class KdTree {
     Buffer<Index> rows_;         // tree order -> row number
     Buffer<Index> begin_, end_;  // each node's range of positions
     Buffer<T> box_;              // per node: dim lows, then dim highs
-    // build scratch: per-axis sorted row lists (even levels', odd levels'), each row's side
+    // build scratch: per-axis sorted row lists (even levels', odd levels'); per thread, a bit
+    // per row for the side of the median it goes to (threads building different subtrees
+    // would otherwise write to the same cache lines all the time)
     Buffer<Index> lists_, next_lists_;
-    Buffer<unsigned char> side_;
-    Buffer<KeyRow<SortBits<T>>> sort_a_, sort_b_;
+    // threads that build; per thread sorting an axis, two buffers of capacity_ sort pairs
+    int slots_ = 1, sort_slots_ = 1;
+    Buffer<std::uint64_t> side_;
+    std::size_t side_words_ = 0, capacity_ = 0;
+    Buffer<KeyRow<std::uint32_t>> sort_;
 };
 
 }  // namespace infonative::knn_detail

@@ -24,7 +24,7 @@ double sum_log_ratio_brute(const Points<T>& x, const Points<T>& y, int k, const 
     y_set.build(y, nullptr, y.n);
     const bool parallel = brute_worth_parallel(x.n, x.n + y.n, x.dim);
     BruteScratch<T> scratch(scratch_slots(parallel), k);
-    std::vector<double> log_ratio(std::size_t(x.n));
+    Buffer<double> log_ratio(std::size_t(x.n));
     for_each_query_block(x.n, parallel, [&](int slot, std::int64_t first, int count) {
         T* dist = scratch.dist(slot);
         Index* row = scratch.row(slot);
@@ -56,7 +56,7 @@ double sum_log_ratio(const Points<T>& x, const Points<T>& y, int k, const Norm& 
     y_tree.reserve(y.n, y.dim, y.n);
     y_tree.build(y, nullptr, y.n, worth_parallel(y.n));
     NeighbourScratch<T> scratch(scratch_slots(parallel), k);
-    std::vector<double> log_ratio(std::size_t(x.n));
+    Buffer<double> log_ratio(std::size_t(x.n));
     with_fixed_dim(x.dim, [&](auto dim) {
         constexpr int kDim = decltype(dim)::value;
         for_each_in_tree_order(x_tree, parallel, [&](int slot, Index leaf, Index pos) {

@@ -108,4 +108,47 @@ KeyRow<U>* radix_sort_pairs(KeyRow<U>* a, KeyRow<U>* tmp, std::int64_t n) {
     }
 }
 
+// Rows sorted by one coordinate, the same stable order as radix_sort_pairs on (sort bits, row)
+// pairs, but moving 8-byte (32-bit key, row) pairs, half the bytes per pass: float32 sorts its
+// whole key; float64 sorts the high 32 bits of its key, then each run of rows that share them by
+// the full key, read again from the points (such runs are rare and short in continuous data).
+// Writes out[0..count); a and b have room for count pairs each.
+template <class T>
+void sort_rows_by_axis(const Points<T>& points, const Index* rows, std::int64_t count, int axis,
+                       KeyRow<std::uint32_t>* a, KeyRow<std::uint32_t>* b, Index* out) {
+    using Pair = KeyRow<std::uint32_t>;
+    auto key = [&](Index r) { return to_sort_bits(points.row(r)[axis]); };
+    for (std::int64_t j = 0; j < count; ++j) {
+        const Index r = rows ? rows[j] : Index(j);
+        a[j] = Pair{std::uint32_t(key(r) >> (sizeof(T) * 8 - 32)), r};
+    }
+    Pair* sorted = sizeof(T) == 4 ? radix_sort_bits<11>(a, b, count, 0, 32)
+                                  : radix_sort_bits<8>(a, b, count, 0, 32);
+    if constexpr (sizeof(T) == 8) {
+        constexpr std::int64_t kInsertionRun = 32;
+        Pair* spare = sorted == a ? b : a;
+        for (std::int64_t first = 0, end; first < count; first = end) {
+            for (end = first + 1; end < count && sorted[end].key == sorted[first].key;) ++end;
+            if (end - first <= 1) continue;
+            if (end - first <= kInsertionRun) {
+                KeyRow<std::uint64_t> run[kInsertionRun];
+                for (std::int64_t i = first; i < end; ++i) {
+                    const KeyRow<std::uint64_t> x{key(sorted[i].row), sorted[i].row};
+                    std::int64_t j = i - first;
+                    for (; j > 0 && run[j - 1].key > x.key; --j) run[j] = run[j - 1];
+                    run[j] = x;
+                }
+                for (std::int64_t i = first; i < end; ++i) sorted[i].row = run[i - first].row;
+                continue;
+            }
+            for (std::int64_t i = first; i < end; ++i)
+                sorted[i].key = std::uint32_t(key(sorted[i].row));
+            const Pair* run = radix_sort_bits<8>(sorted + first, spare + first, end - first, 0, 32);
+            if (run != sorted + first)
+                std::memcpy(sorted + first, run, std::size_t(end - first) * sizeof(Pair));
+        }
+    }
+    for (std::int64_t j = 0; j < count; ++j) out[j] = sorted[j].row;
+}
+
 }  // namespace infonative::knn_detail
