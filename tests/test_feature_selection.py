@@ -171,6 +171,19 @@ def test_sparse_with_continuous_features_is_an_error():
 
 # ---------------------------------------------------------------- copy, clipping, shapes
 
+@pytest.mark.parametrize("layout", ["C", "F", "one column"])
+def test_scaled_noisy_inputs_are_sklearns_in_every_layout(layout):
+    # the wrapper scales and adds noise in place where sklearn's X[:, mask] copy would have
+    # X's layout (reductions sum in a layout-dependent order): the bits must not change
+    X, y = regression_data(n=300, seed=12)
+    X = X[:, :1].copy() if layout == "one column" else np.asarray(X, order=layout)
+    ours, theirs = X.copy(order="K"), X.copy(order="K")
+    mi_ours = fs.mutual_info_regression(ours, y, copy=False, random_state=3)
+    mi_theirs = sk_fs.mutual_info_regression(theirs, y, copy=False, random_state=3)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_allclose(mi_ours, mi_theirs, rtol=RTOL, atol=ATOL)
+
+
 def test_copy_semantics_match_sklearn():
     X, y = regression_data(n=100, seed=10)
     X_before = X.copy()

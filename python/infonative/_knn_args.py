@@ -169,7 +169,9 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
             for j in range(work.shape[1]):
                 col = work[:, j]
                 amplitude = noise * max(1.0, float(np.mean(np.abs(col), dtype=np.float64)))
-                col += (amplitude * rng.standard_normal(n)).astype(dtype)
+                draws = rng.standard_normal(n)
+                draws *= amplitude  # in place: a fresh array costs its page faults
+                col += draws if dtype == np.float64 else draws.astype(dtype)
         out.append(np.ascontiguousarray(work))
     return out
 

@@ -263,18 +263,24 @@ def _estimate_mi(X, y, *, discrete_features, discrete_target, n_neighbors, copy,
         raise ValueError("Sparse matrix `X` can't have continuous features.")
 
     rng = _random_state(random_state)
-    # The scaling and noise below repeat sklearn's operations (same shapes, same order), so
-    # that the noisy inputs are bitwise sklearn's for the same RandomState.
+    # The scaling and noise below repeat sklearn's arithmetic (same operands, same order, same
+    # draws), so that the noisy inputs are bitwise sklearn's for the same RandomState; but in
+    # place, without sklearn's temporaries (each fresh array costs page faults).
     if np.any(continuous_mask):
         X = X.astype(np.float64, copy=copy)
-        Xc = X[:, continuous_mask]
+        # X itself where sklearn's X[:, mask] copy (always Fortran-ordered) equals it in
+        # value and layout: numpy's reductions sum in an order that depends on the layout
+        in_place = bool(continuous_mask.all()) and X.flags.f_contiguous
+        Xc = X if in_place else X[:, continuous_mask]
         scale = np.nanstd(Xc, axis=0)
         scale[scale < 10 * np.finfo(scale.dtype).eps] = 1.0
         Xc /= scale
-        X[:, continuous_mask] = Xc
-        means = np.maximum(1, np.mean(np.abs(X[:, continuous_mask]), axis=0))
-        X[:, continuous_mask] += (
-            1e-10 * means * rng.standard_normal(size=(n_samples, int(np.sum(continuous_mask)))))
+        means = np.maximum(1, np.mean(np.abs(Xc), axis=0))
+        noise = rng.standard_normal(size=Xc.shape)
+        noise *= 1e-10 * means
+        Xc += noise
+        if not in_place:
+            X[:, continuous_mask] = Xc
 
     if not discrete_target:
         y = y.astype(y.dtype if y.dtype in _FLOAT_DTYPES else np.float64, copy=True)
@@ -282,7 +288,9 @@ def _estimate_mi(X, y, *, discrete_features, discrete_target, n_neighbors, copy,
         if scale == 0.0:
             scale = 1.0
         y /= scale
-        y += 1e-10 * np.maximum(1, np.mean(np.abs(y))) * rng.standard_normal(size=n_samples)
+        noise = rng.standard_normal(size=n_samples)
+        noise *= 1e-10 * np.maximum(1, np.mean(np.abs(y)))
+        y += noise
 
     mi = []
     for x, x_discrete in zip(_columns(X), discrete_mask):
