@@ -150,34 +150,30 @@ struct GroupSearch {
         return ranks[m - 1];
     }
 
-    // Bit i set where node's box may hold a point that enters list i (KdTree::may_hold_better
-    // on query i's own gap: below its k-th distance, or at it when that is not 0); the gap of
-    // query 0, which orders the children, in first_gap.
-    std::uint32_t may_hold_better(std::int32_t node, T& first_gap) const {
-        const G gap = t.gap(q, t.box(node));
-        first_gap = gap[0];
+    // Each query's reduced distance to node's box.
+    G gap_to(std::int32_t node) const { return t.gap(q, t.box(node)); }
+
+    // Bit i set where a box at these gaps may hold a point that enters list i
+    // (KdTree::may_hold_better on query i's own gap: below its k-th distance, or at it when
+    // that is not 0).
+    std::uint32_t may_hold_better(G gap) const {
         const std::uint32_t at_worst = lane_bits(gap == worst) & lane_bits(worst > T(0));
         return real & (lane_bits(gap < worst) | at_worst);
     }
 
-    // The subtree at node, which may hold better points: nearer child first (by query 0's
-    // gap), the other one judged again after it, with the lists it improved.
+    // The subtree at node: nearer child first (by query 0's gap), then the other one, judged
+    // after the first with the lists it improved (a box's gaps stay; the k-th distances only
+    // shrink, so this is the test before and after at once).
     void search(std::int32_t node) {
         if (node >= t.tree.first_leaf) {
             scan(node);
             return;
         }
         const std::int32_t left = 2 * node + 1, right = left + 1;
-        T gl, gr;
-        const std::uint32_t left_may = may_hold_better(left, gl);
-        const std::uint32_t right_may = may_hold_better(right, gr);
-        if (gl <= gr) {
-            if (left_may) search(left);
-            if (right_may && may_hold_better(right, gr)) search(right);
-        } else {
-            if (right_may) search(right);
-            if (left_may && may_hold_better(left, gl)) search(left);
-        }
+        const G gl = gap_to(left), gr = gap_to(right);
+        const bool left_first = gl[0] <= gr[0];
+        if (may_hold_better(left_first ? gl : gr)) search(left_first ? left : right);
+        if (may_hold_better(left_first ? gr : gl)) search(left_first ? right : left);
     }
 
     // Whether every real query's ball lies strictly inside the node's box (KdTree::ball_inside:
@@ -220,8 +216,7 @@ static void leaf_nearest_impl(const knn_detail::LeafTree& tree, std::int32_t lea
         for (std::int32_t node = leaf; node > 0; node = (node - 1) / 2) {
             if (g.balls_inside(node)) break;
             const std::int32_t sibling = (node & 1) ? node + 1 : node - 1;
-            T unused;
-            if (g.may_hold_better(sibling, unused)) g.search(sibling);
+            if (g.may_hold_better(g.gap_to(sibling))) g.search(sibling);
         }
     }
 }
