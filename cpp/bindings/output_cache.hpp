@@ -1,4 +1,5 @@
-// New output arrays, the large ones from a small cache of recently freed buffers.
+// New output arrays, the large ones from the core's cache of recently freed blocks
+// (infonative/block_cache.hpp, shared with the kNN work buffers).
 //
 // The first write to freshly mapped memory costs a page fault and the kernel's zeroing of the
 // page: for a (1024, 32000) float32 softmax that is ~10 ms, as long as the softmax itself. A
@@ -19,10 +20,13 @@ namespace py = pybind11;
 // Smaller outputs come from numpy's allocator (malloc keeps such pages mapped anyway).
 constexpr std::size_t kCachedOutputMinBytes = std::size_t(1) << 20;
 
-// An uninitialised C-ordered array of this shape and dtype.
-py::array empty_output(const std::vector<py::ssize_t>& shape, const py::dtype& dtype);
+// An uninitialised C-ordered array of this shape and dtype, from the cache from
+// min_cached_bytes on (the kNN noise takes its work arrays from 64 KiB: each is a fresh copy
+// per call).
+py::array empty_output(const std::vector<py::ssize_t>& shape, const py::dtype& dtype,
+                       std::size_t min_cached_bytes = kCachedOutputMinBytes);
 
-// Most bytes the cache keeps while no array uses them (default 512 MiB).
+// Most bytes the cache keeps while nothing uses them (default 512 MiB).
 void set_output_cache_limit(std::size_t bytes);
 std::size_t output_cache_limit();
 // Bytes the cache keeps right now.

@@ -58,7 +58,8 @@ void register_runtime(py::module_& m) {
         },
         py::arg("a"), "Read every byte once in parallel (bandwidth yardstick for benchmarks).");
     m.def("empty_output", &empty_output, py::arg("shape"), py::arg("dtype"),
-          "Uninitialised C-ordered array; large ones from the output buffer cache.");
+          py::arg("min_cached_bytes") = kCachedOutputMinBytes,
+          "Uninitialised C-ordered array; from min_cached_bytes on, from the buffer cache.");
     m.def("set_output_cache_limit", &set_output_cache_limit, py::arg("nbytes"));
     m.def("output_cache_limit", &output_cache_limit);
     m.def("output_cache_held", &output_cache_held);

@@ -2,8 +2,8 @@
 // against std::stable_sort by the same keys: row orders equal element for element, ties kept in
 // the order the rows came, on continuous values, on values that share the high 32 bits of their
 // float64 keys (short and long runs), on integer grids (long runs of exact ties), with -0 and +0,
-// whole sets and subsets. The block cache behind the work buffers (knn/block_cache.hpp): what it
-// hands back, and to which requests.
+// whole sets and subsets. The block cache behind the work buffers (infonative/block_cache.hpp):
+// what it hands back, and to which requests.
 #include <algorithm>
 #include <cstdint>
 #include <utility>
@@ -96,24 +96,24 @@ TEST_CASE("knn_build/rows by axis, float64, as a stable sort") {
 TEST_CASE("knn_build/block cache reuses a released block for requests it fits") {
     constexpr std::size_t kBytes = std::size_t(1) << 20;
     std::size_t capacity = 0;
-    void* block = kd::acquire_block(kBytes, &capacity);
+    void* block = infonative::acquire_block(kBytes, &capacity);
     CHECK(capacity >= kBytes);
     CHECK(reinterpret_cast<std::uintptr_t>(block) % 64 == 0);
-    kd::release_block(block, capacity);
+    infonative::release_block(block, capacity);
     // a request more than twice smaller, or larger, gets another block
     std::size_t small_capacity = 0, large_capacity = 0;
-    void* small = kd::acquire_block(kBytes / 2 - 1, &small_capacity);
-    void* large = kd::acquire_block(kBytes + 1, &large_capacity);
+    void* small = infonative::acquire_block(kBytes / 2 - 1, &small_capacity);
+    void* large = infonative::acquire_block(kBytes + 1, &large_capacity);
     CHECK(small != block);
     CHECK(large != block);
     // a request it fits without waste gets it back
     std::size_t reused_capacity = 0;
-    void* reused = kd::acquire_block(kBytes - 4096, &reused_capacity);
+    void* reused = infonative::acquire_block(kBytes - 4096, &reused_capacity);
     CHECK(reused == block);
     CHECK(reused_capacity == capacity);
     for (auto [p, c] : {std::pair{small, small_capacity}, std::pair{large, large_capacity},
                         std::pair{reused, reused_capacity}})
-        kd::release_block(p, c);
+        infonative::release_block(p, c);
 }
 
 TEST_CASE("knn_build/buffers move their block and reuse it after release") {

@@ -59,14 +59,16 @@ def set_num_threads(n: int) -> None:
 
 
 def set_output_cache_limit(nbytes: int) -> None:
-    """Most bytes of freed output buffers kept for reuse (default 512 MiB; 0 turns it off).
+    """Most bytes of freed output and work buffers kept for reuse (default 512 MiB; 0 turns
+    it off).
 
-    Outputs of 1 MiB and more (softmax, log_softmax) are allocated from a cache of buffers
-    that earlier results released: the first write to fresh memory costs a page fault and the
-    kernel's zeroing of every page, about as long as the softmax itself, while a reused buffer
-    is already mapped. A buffer returns to the cache only when numpy frees the array that owns
-    it (and every view of it), so results never share memory. Lowering the limit frees kept
-    buffers at once.
+    Outputs of 1 MiB and more (softmax, log_softmax) and the kNN estimators' work buffers of
+    64 KiB and more (trees, sorted copies) are allocated from a cache of buffers that earlier
+    calls released: the first write to fresh memory costs a page fault and the kernel's
+    zeroing of every page (for a softmax about as long as the softmax itself, for a 1e5-point
+    kNN entropy ~5 ms), while a reused buffer is already mapped. An output's buffer returns to
+    the cache only when numpy frees the array that owns it (and every view of it), so results
+    never share memory. Lowering the limit frees kept buffers at once.
     """
     if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 0:
         raise ValueError(f"set_output_cache_limit: nbytes must be an int >= 0, got {nbytes!r}")

@@ -9,6 +9,8 @@ from typing import List, Sequence
 
 import numpy as np
 
+from . import _core
+
 _METRICS = {
     "chebyshev": math.inf,
     "euclidean": 2.0,
@@ -136,6 +138,13 @@ def as_generator(random_state, func: str) -> np.random.Generator:
                     f"got {type(random_state).__name__}")
 
 
+def _work_array(shape, dtype) -> np.ndarray:
+    """An uninitialised C-ordered array, from the buffer cache from 64 KiB on: these copies
+    and draws are made anew on every call, and fresh memory costs a page fault per 4 KiB page
+    on first touch (see set_output_cache_limit)."""
+    return _core.empty_output(shape, np.dtype(dtype), 64 << 10)
+
+
 def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
             rng: np.random.Generator) -> List[np.ndarray]:
     """The arrays the native call gets: one common dtype (float32 only if all are), then
@@ -160,17 +169,23 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
             std = np.std(work, axis=0, dtype=np.float64)
             std[std == 0] = 1.0
             # divided in float64: a float32 column's std may lie below float32's range
-            work = np.ascontiguousarray((work / std).astype(dtype, copy=False))
+            if dtype == np.float64:
+                work = np.divide(work, std, out=_work_array(work.shape, dtype))
+            else:
+                work = np.ascontiguousarray((work / std).astype(dtype, copy=False))
             owned = True
         if noise > 0.0:
             if not owned:
-                work = work.copy()
+                copy = _work_array(work.shape, dtype)
+                np.copyto(copy, work)
+                work = copy
             n = work.shape[0]
+            draws = _work_array((n,), np.float64)
             for j in range(work.shape[1]):
                 col = work[:, j]
                 amplitude = noise * max(1.0, float(np.mean(np.abs(col), dtype=np.float64)))
-                draws = rng.standard_normal(n)
-                draws *= amplitude  # in place: a fresh array costs its page faults
+                rng.standard_normal(out=draws)
+                draws *= amplitude
                 col += draws if dtype == np.float64 else draws.astype(dtype)
         out.append(np.ascontiguousarray(work))
     return out

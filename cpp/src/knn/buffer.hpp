@@ -1,13 +1,13 @@
 // Storage that is not zero-filled on allocation: trees, sorted copies and joint buffers are
 // written in full before they are read, and zeroing them first costs a pass over memory. Large
-// buffers come from the block cache (block_cache.hpp): the next call reuses them without page
-// faults.
+// buffers come from the block cache (infonative/block_cache.hpp): the next call reuses them
+// without page faults.
 #pragma once
 #include <cstddef>
 #include <type_traits>
 #include <utility>
 
-#include "knn/block_cache.hpp"
+#include "infonative/block_cache.hpp"
 
 namespace infonative::knn_detail {
 
