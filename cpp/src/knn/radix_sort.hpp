@@ -1,4 +1,4 @@
-// Stable LSD radix sort of (key, row) pairs by floating-point key, 10 or 11 bits per pass: a few
+// Stable LSD radix sort of rows by a floating-point coordinate, 8 or 11 bits per pass: a few
 // linear passes instead of n log n comparisons (the 1-D marginals of 1e6 samples sort in
 // milliseconds). Keys are mapped to unsigned integers that order like the floats (sign bit
 // flipped for positives, all bits for negatives; -0 sorts just before +0, both compare equal).
@@ -22,16 +22,6 @@ SortBits<T> to_sort_bits(T value) {
     std::memcpy(&bits, &value, sizeof(T));
     constexpr U sign = U(1) << (sizeof(U) * 8 - 1);
     return (bits & sign) ? U(~bits) : U(bits | sign);
-}
-
-template <class T>
-T from_sort_bits(SortBits<T> bits) {
-    using U = SortBits<T>;
-    constexpr U sign = U(1) << (sizeof(U) * 8 - 1);
-    bits = (bits & sign) ? U(bits & ~sign) : U(~bits);
-    T value;
-    std::memcpy(&value, &bits, sizeof(T));
-    return value;
 }
 
 // A key and its row (a plain struct: arrays of it are allocated without zero-filling).
@@ -71,47 +61,12 @@ KeyRow<U>* radix_sort_bits(KeyRow<U>* a, KeyRow<U>* tmp, std::int64_t n, int fir
     return a;
 }
 
-// Sorts a[0..n) by key, stable; tmp has room for n pairs. Returns where the result lies (a or
-// tmp).
-//
-// 32-bit keys: three passes of 11 bits. 64-bit keys: first by their high 32 bits (sign,
-// exponent and 20 bits of mantissa: four passes of 8 bits, whose 256 scatter targets stay in
-// cache at any n), then each run of pairs that share those bits by the low 32 bits, by
-// insertion when short (values that close are rare and come in twos and threes) or by the same
-// passes when long. Stable at each step, so ties keep their order: the result is the full-key
-// LSD sort's, in about half its passes.
-template <class U>
-KeyRow<U>* radix_sort_pairs(KeyRow<U>* a, KeyRow<U>* tmp, std::int64_t n) {
-    if constexpr (sizeof(U) == 4) {
-        return radix_sort_bits<11>(a, tmp, n, 0, 32);
-    } else {
-        constexpr std::int64_t kInsertionRun = 32;
-        KeyRow<U>* sorted = radix_sort_bits<8>(a, tmp, n, 32, 32);
-        KeyRow<U>* spare = sorted == a ? tmp : a;
-        for (std::int64_t b = 0, e; b < n; b = e) {
-            const U high = sorted[b].key >> 32;
-            for (e = b + 1; e < n && (sorted[e].key >> 32) == high;) ++e;
-            if (e - b <= 1) continue;
-            if (e - b <= kInsertionRun) {
-                for (std::int64_t i = b + 1; i < e; ++i) {
-                    const KeyRow<U> x = sorted[i];
-                    std::int64_t j = i;
-                    for (; j > b && sorted[j - 1].key > x.key; --j) sorted[j] = sorted[j - 1];
-                    sorted[j] = x;
-                }
-                continue;
-            }
-            KeyRow<U>* run = radix_sort_bits<8>(sorted + b, spare + b, e - b, 0, 32);
-            if (run != sorted + b) std::memcpy(sorted + b, run, std::size_t(e - b) * sizeof(*run));
-        }
-        return sorted;
-    }
-}
-
-// Rows sorted by one coordinate, the same stable order as radix_sort_pairs on (sort bits, row)
-// pairs, but moving 8-byte (32-bit key, row) pairs, half the bytes per pass: float32 sorts its
-// whole key; float64 sorts the high 32 bits of its key, then each run of rows that share them by
-// the full key, read again from the points (such runs are rare and short in continuous data).
+// Rows sorted by one coordinate, stable (ties keep the order the rows came in), moving 8-byte
+// (32-bit key, row) pairs: float32 sorts its whole key in three passes of 11 bits; float64 sorts
+// the high 32 bits of its key (sign, exponent and 20 bits of mantissa: four passes of 8 bits,
+// whose 256 scatter targets stay in cache at any n), then each run of rows that share them by
+// the full key, read again from the points: by insertion when short (values that close are rare
+// and come in twos and threes), else by the same passes over the low 32 bits.
 // Writes out[0..count); a and b have room for count pairs each.
 template <class T>
 void sort_rows_by_axis(const Points<T>& points, const Index* rows, std::int64_t count, int axis,

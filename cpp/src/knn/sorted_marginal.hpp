@@ -31,17 +31,11 @@ class SortedMarginal {
     // Never allocates.
     void build(const Points<T>& points, const Index* rows, std::int64_t count) {
         n_ = count;
-        for (std::int64_t j = 0; j < count; ++j) {
-            const Index r = rows ? rows[j] : Index(j);
-            order_[std::size_t(j)] = KeyRow<SortBits<T>>{to_sort_bits(points.row(r)[0]), r};
-        }
         // rows arrive in increasing order when rows is null or sorted: a stable sort keeps ties
         // in row order
-        const auto* sorted = radix_sort_pairs(order_.data(), scratch_.data(), count);
-        for (std::int64_t j = 0; j < count; ++j) {
-            values_[std::size_t(j)] = from_sort_bits<T>(sorted[j].key);
-            rows_[std::size_t(j)] = sorted[j].row;
-        }
+        sort_rows_by_axis(points, rows, count, 0, order_.data(), scratch_.data(), rows_.data());
+        for (std::int64_t j = 0; j < count; ++j)
+            values_[std::size_t(j)] = points.row(rows_[std::size_t(j)])[0];
     }
 
     std::int64_t size() const { return n_; }
@@ -126,7 +120,7 @@ class SortedMarginal {
     std::int64_t n_ = 0;
     Buffer<T> values_;
     Buffer<Index> rows_;
-    Buffer<KeyRow<SortBits<T>>> order_, scratch_;  // sort buffers
+    Buffer<KeyRow<std::uint32_t>> order_, scratch_;  // sort buffers
 };
 
 }  // namespace infonative::knn_detail
