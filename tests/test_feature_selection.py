@@ -171,6 +171,34 @@ def test_sparse_with_continuous_features_is_an_error():
 
 # ---------------------------------------------------------------- copy, clipping, shapes
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 1001, (500, 3), 20001])
+@pytest.mark.parametrize("drawn_before", [0, 1, 4])
+def test_native_legacy_normals_are_randomstates(size, drawn_before, threads, restore_threads):
+    # the wrappers' noise: RandomState.standard_normal's numbers, bit for bit, and the state it
+    # leaves (cached second normal included: odd counts leave one), for any thread count
+    import infonative
+
+    infonative.set_num_threads(threads)
+    for seed in (0, 7, 123456789):
+        theirs, ours = np.random.RandomState(seed), np.random.RandomState(seed)
+        theirs.standard_normal(drawn_before)
+        ours.standard_normal(drawn_before)
+        expected = theirs.standard_normal(size)
+        got = fs._standard_normal(ours, size)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+        mine, numpys = ours.get_state(legacy=False), theirs.get_state(legacy=False)
+        np.testing.assert_array_equal(mine["state"]["key"], numpys["state"]["key"])
+        assert (mine["state"]["pos"], mine["has_gauss"], mine["gauss"]) == (
+            numpys["state"]["pos"], numpys["has_gauss"], numpys["gauss"])
+        np.testing.assert_array_equal(ours.standard_normal(3), theirs.standard_normal(3))
+        assert ours.random_sample() == theirs.random_sample()
+    generator = np.random.default_rng(1)
+    np.testing.assert_array_equal(fs._standard_normal(generator, 5),
+                                  np.random.default_rng(1).standard_normal(5))
+
+
 @pytest.mark.parametrize("layout", ["C", "F", "one column"])
 def test_scaled_noisy_inputs_are_sklearns_in_every_layout(layout):
     # the wrapper scales and adds noise in place where sklearn's X[:, mask] copy would have

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "infonative/knn.hpp"
+#include "infonative/legacy_normal.hpp"
 
 namespace infonative::bindings {
 
@@ -36,6 +37,15 @@ PointSet point_set(const py::array& a, const char* name) {
     return PointSet{a.data(), dt.itemsize() == 4 ? DType::float32 : DType::float64, a.shape(0),
                     a.shape(1), a.shape(1) * dt.itemsize()};
 }
+
+// numpy's bitgen_t (numpy/random/bitgen.h), what a BitGenerator's capsule points to.
+struct NumpyBitGenerator {
+    void* state;
+    std::uint64_t (*next_uint64)(void*);
+    std::uint32_t (*next_uint32)(void*);
+    double (*next_double)(void*);
+    std::uint64_t (*next_raw)(void*);
+};
 
 void check_same(const PointSet& a, const PointSet& b, const char* name, bool same_n) {
     if (a.dtype != b.dtype) bad(name, "all sample arrays must share one dtype");
@@ -87,6 +97,27 @@ const std::int64_t* permutations_of(const py::array& permutations, std::int64_t 
 }  // namespace
 
 void register_knn(py::module_& m) {
+    m.def(
+        "legacy_standard_normal",
+        [](const py::capsule& bit_generator, py::array_t<double, py::array::c_style> out,
+           bool has_gauss, double gauss) {
+            const char* name = "legacy_standard_normal";
+            if (!bit_generator.name() || std::string(bit_generator.name()) != "BitGenerator")
+                bad(name, "expected a numpy BitGenerator's capsule");
+            if (!out.writeable()) bad(name, "out is read-only");
+            const auto* bitgen = bit_generator.get_pointer<NumpyBitGenerator>();
+            LegacyGaussCache cache{has_gauss, gauss};
+            double* data = out.mutable_data();
+            const std::int64_t count = out.size();
+            {
+                py::gil_scoped_release release;
+                legacy_standard_normal(bitgen->next_double, bitgen->state, data, count, &cache);
+            }
+            return py::make_tuple(cache.has_gauss, cache.gauss);
+        },
+        py::arg("bit_generator"), py::arg("out"), py::arg("has_gauss"), py::arg("gauss"),
+        "Fill out as RandomState.standard_normal would, from the capsule of its bit generator "
+        "(the caller holds its lock) and its cached normal; returns the new (has_gauss, gauss).");
     m.def(
         "knn_entropy",
         [](const py::array& x, int k, double p) {

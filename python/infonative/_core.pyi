@@ -1,6 +1,6 @@
 """Type stubs of the native module (private: use the functions of the infonative package)."""
 
-from typing import Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -66,3 +66,5 @@ def knn_conditional_mutual_info_surrogates(
     k: int,
     permutations: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]: ...
+def legacy_standard_normal(bit_generator: Any, out: npt.NDArray, has_gauss: bool,
+                           gauss: float) -> Tuple[bool, float]: ...

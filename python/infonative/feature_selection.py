@@ -71,6 +71,26 @@ def _check_params(func, n_neighbors, copy, random_state, n_jobs):
     return int(n_neighbors)
 
 
+def _standard_normal(rng, size) -> np.ndarray:
+    """rng.standard_normal(size=size), bitwise, and rng in the same state afterwards. A
+    RandomState's polar method runs natively: its uniforms in order, its logarithms in
+    parallel (_core.legacy_standard_normal); a Generator draws as it always does."""
+    if not isinstance(rng, np.random.RandomState):
+        return rng.standard_normal(size=size)
+    shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
+    out = _core.empty_output(shape, np.dtype(np.float64), 64 << 10)  # no fresh pages to fault
+    bit_generator = rng._bit_generator
+    with bit_generator.lock:
+        state = rng.get_state(legacy=False)
+        has_gauss, gauss = _core.legacy_standard_normal(
+            bit_generator.capsule, out.reshape(-1), bool(state["has_gauss"]),
+            float(state["gauss"]))
+        state = rng.get_state(legacy=False)  # the bit generator's new state
+        state["has_gauss"], state["gauss"] = int(has_gauss), gauss
+        rng.set_state(state)
+    return out
+
+
 def _random_state(random_state):
     """sklearn's check_random_state, plus Generators: None is numpy's global RandomState."""
     if random_state is None:
@@ -276,7 +296,7 @@ def _estimate_mi(X, y, *, discrete_features, discrete_target, n_neighbors, copy,
         scale[scale < 10 * np.finfo(scale.dtype).eps] = 1.0
         Xc /= scale
         means = np.maximum(1, np.mean(np.abs(Xc), axis=0))
-        noise = rng.standard_normal(size=Xc.shape)
+        noise = _standard_normal(rng, Xc.shape)
         noise *= 1e-10 * means
         Xc += noise
         if not in_place:
@@ -288,7 +308,7 @@ def _estimate_mi(X, y, *, discrete_features, discrete_target, n_neighbors, copy,
         if scale == 0.0:
             scale = 1.0
         y /= scale
-        noise = rng.standard_normal(size=n_samples)
+        noise = _standard_normal(rng, n_samples)
         noise *= 1e-10 * np.maximum(1, np.mean(np.abs(y)))
         y += noise
 

@@ -3,6 +3,7 @@
 #include "infonative/distribution.hpp"
 #include "infonative/isa.hpp"
 #include "infonative/knn.hpp"
+#include "infonative/legacy_normal.hpp"
 #include "infonative/logits.hpp"
 #include "infonative/logsumexp.hpp"
 #include "infonative/matrix.hpp"
