@@ -75,11 +75,11 @@ def _standard_normal(rng, size) -> np.ndarray:
     """rng.standard_normal(size=size), bitwise, and rng in the same state afterwards. A
     RandomState's polar method runs natively: its uniforms in order, its logarithms in
     parallel (_core.legacy_standard_normal); a Generator draws as it always does."""
-    if not isinstance(rng, np.random.RandomState):
+    bit_generator = getattr(rng, "_bit_generator", None)  # numpy >= 1.17
+    if not isinstance(rng, np.random.RandomState) or bit_generator is None:
         return rng.standard_normal(size=size)
     shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
     out = _core.empty_output(shape, np.dtype(np.float64), 64 << 10)  # no fresh pages to fault
-    bit_generator = rng._bit_generator
     with bit_generator.lock:
         state = rng.get_state(legacy=False)
         has_gauss, gauss = _core.legacy_standard_normal(
