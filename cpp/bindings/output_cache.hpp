@@ -21,8 +21,8 @@ namespace py = pybind11;
 constexpr std::size_t kCachedOutputMinBytes = std::size_t(1) << 20;
 
 // An uninitialised C-ordered array of this shape and dtype, from the cache from
-// min_cached_bytes on (the kNN noise takes its work arrays from 64 KiB: each is a fresh copy
-// per call).
+// min_cached_bytes on (and never below the cache's own kMinCachedBytes; the kNN noise passes 0:
+// its work arrays are fresh copies on every call).
 py::array empty_output(const std::vector<py::ssize_t>& shape, const py::dtype& dtype,
                        std::size_t min_cached_bytes = kCachedOutputMinBytes);
 

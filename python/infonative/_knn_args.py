@@ -138,11 +138,11 @@ def as_generator(random_state, func: str) -> np.random.Generator:
                     f"got {type(random_state).__name__}")
 
 
-def _work_array(shape, dtype) -> np.ndarray:
-    """An uninitialised C-ordered array, from the buffer cache from 64 KiB on: these copies
-    and draws are made anew on every call, and fresh memory costs a page fault per 4 KiB page
-    on first touch (see set_output_cache_limit)."""
-    return _core.empty_output(shape, np.dtype(dtype), 64 << 10)
+def work_array(shape, dtype) -> np.ndarray:
+    """An uninitialised C-ordered array, from the buffer cache at any size it keeps (64 KiB
+    on): the noisy copies and draws are made anew on every call, and fresh memory costs a page
+    fault per 4 KiB page on first touch (see set_output_cache_limit)."""
+    return _core.empty_output(shape, np.dtype(dtype), 0)
 
 
 def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
@@ -170,17 +170,17 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
             std[std == 0] = 1.0
             # divided in float64: a float32 column's std may lie below float32's range
             if dtype == np.float64:
-                work = np.divide(work, std, out=_work_array(work.shape, dtype))
+                work = np.divide(work, std, out=work_array(work.shape, dtype))
             else:
                 work = np.ascontiguousarray((work / std).astype(dtype, copy=False))
             owned = True
         if noise > 0.0:
             if not owned:
-                copy = _work_array(work.shape, dtype)
+                copy = work_array(work.shape, dtype)
                 np.copyto(copy, work)
                 work = copy
             n = work.shape[0]
-            draws = _work_array((n,), np.float64)
+            draws = work_array((n,), np.float64)
             for j in range(work.shape[1]):
                 col = work[:, j]
                 amplitude = noise * max(1.0, float(np.mean(np.abs(col), dtype=np.float64)))

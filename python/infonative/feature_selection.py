@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from . import _core
+from ._knn_args import work_array
 
 __all__ = ["mutual_info_classif", "mutual_info_regression"]
 
@@ -79,7 +80,7 @@ def _standard_normal(rng, size) -> np.ndarray:
     if not isinstance(rng, np.random.RandomState) or bit_generator is None:
         return rng.standard_normal(size=size)
     shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
-    out = _core.empty_output(shape, np.dtype(np.float64), 64 << 10)  # no fresh pages to fault
+    out = work_array(shape, np.float64)
     with bit_generator.lock:
         state = rng.get_state(legacy=False)
         has_gauss, gauss = _core.legacy_standard_normal(

@@ -1,6 +1,5 @@
 // Kozachenko-Leonenko differential entropy.
 #include <cmath>
-#include <vector>
 
 #include "infonative/knn.hpp"
 #include "knn/ball_volume.hpp"

@@ -49,9 +49,7 @@ class KdTree {
         slots_ = detail::max_threads();
         side_words_ = (std::size_t(rows_total) + 511) / 512 * 8;  // whole cache lines
         side_.resize(std::size_t(slots_) * side_words_);
-        sort_slots_ = std::min(slots_, dim);
-        capacity_ = std::size_t(capacity);
-        sort_.resize(std::size_t(sort_slots_) * 2 * capacity_);
+        sort_.resize(std::size_t(sort_slots()) * 2 * rows_.size());
     }
 
     // Builds over points.row(r) for the `count` rows listed in `rows` (all rows 0..count-1 when
@@ -65,7 +63,7 @@ class KdTree {
         ordered_ = false;
         n_ = count;
         depth_ = depth_for(count);
-        const int team = parallel ? sort_slots_ : 1;
+        const int team = parallel ? sort_slots() : 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
         for (int a = 0; a < dim_; ++a) {
             Index* list = level_list(0, a);
@@ -74,8 +72,8 @@ class KdTree {
                 continue;
             }
             KeyRow<std::uint32_t>* scratch =
-                sort_.data() + std::size_t(detail::thread_index()) * 2 * capacity_;
-            sort_rows_by_axis(points, rows, count, a, scratch, scratch + capacity_, list);
+                sort_.data() + std::size_t(detail::thread_index()) * 2 * rows_.size();
+            sort_rows_by_axis(points, rows, count, a, scratch, scratch + rows_.size(), list);
         }
         build_levels(parallel);
     }
@@ -242,6 +240,9 @@ class KdTree {
         end_[child + 1] = e;
     }
 
+    // Threads that sort an axis each (one sort scratch of two capacity-sized buffers apiece).
+    int sort_slots() const { return std::min(slots_, dim_); }
+
     static std::uint64_t side_bit(Index row) { return std::uint64_t(1) << (row & 63); }
 
     // Whether the ball of reduced radius r around q (a point of the node) lies strictly inside
@@ -378,11 +379,10 @@ class KdTree {
     // per row for the side of the median it goes to (threads building different subtrees
     // would otherwise write to the same cache lines all the time)
     Buffer<Index> lists_, next_lists_;
-    // threads that build; per thread sorting an axis, two buffers of capacity_ sort pairs
-    int slots_ = 1, sort_slots_ = 1;
+    int slots_ = 1;  // threads that build
     Buffer<std::uint64_t> side_;
-    std::size_t side_words_ = 0, capacity_ = 0;
-    Buffer<KeyRow<std::uint32_t>> sort_;
+    std::size_t side_words_ = 0;
+    Buffer<KeyRow<std::uint32_t>> sort_;  // per sort slot, two buffers of capacity sort pairs
 };
 
 }  // namespace infonative::knn_detail

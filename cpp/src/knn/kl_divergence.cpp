@@ -1,7 +1,6 @@
 // Wang-Kulkarni-Verdu kNN estimate of the Kullback-Leibler divergence.
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "infonative/knn.hpp"
 #include "knn/brute_force.hpp"
