@@ -212,26 +212,30 @@ class KdTree {
             return;
         }
         const Index mid = b + (e - b) / 2;
-        const Index* by_axis = level_list(level, axis);
+        Index* by_axis = level_list(level, axis);
         for (Index p = b; p < mid; ++p) side[by_axis[p] >> 6] &= ~side_bit(by_axis[p]);
         for (Index p = mid; p < e; ++p) side[by_axis[p] >> 6] |= side_bit(by_axis[p]);
+        // the split axis's list is already in order; once copied, its range is free until the
+        // grandchildren's level and holds the other lists' right halves on their way
+        std::copy(by_axis + b, by_axis + e, level_list(level + 1, axis) + b);
+        Index* right_half = by_axis + b;  // room for e - b >= (e - mid) + 1 rows
         for (int a = 0; a < dim_; ++a) {
+            if (a == axis) continue;
             const Index* list = level_list(level, a);
             Index* out = level_list(level + 1, a);
-            if (a == axis) {
-                std::copy(list + b, list + e, out + b);
-                continue;
-            }
-            Index left = b, right = mid;
+            // every row is stored on both sides and only the cursor of its own side moves on
+            // (the side is a coin flip: a branch on it would be mispredicted half the time);
+            // the left cursor never passes mid, whose row the right half's copy rewrites
+            Index left = b, right = 0;
             for (Index p = b; p < e; ++p) {
-                // select the cursor arithmetically: the side is a coin flip, a branch on it
-                // would be mispredicted half the time
                 const Index r = list[p];
-                const Index go_right = (side[r >> 6] & side_bit(r)) != 0;
-                out[left + ((right - left) & -go_right)] = r;
-                right += go_right;
+                const Index go_right = Index((side[r >> 6] >> (r & 63)) & 1);
+                out[left] = r;
+                right_half[right] = r;
                 left += go_right ^ 1;
+                right += go_right;
             }
+            std::copy(right_half, right_half + right, out + mid);
         }
         const std::size_t child = 2 * std::size_t(node) + 1;
         begin_[child] = b;

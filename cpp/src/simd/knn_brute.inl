@@ -76,6 +76,17 @@ static INFONATIVE_INLINE V splat(T x) {
     return v;
 }
 
+// Every lane *p, by one broadcast load where the target has one: GCC builds some splats of a
+// loaded value from a scalar load, an unpack and an insert (the same bits either way).
+template <class V, class T>
+static INFONATIVE_INLINE V broadcast(const T* p) {
+#if defined(__AVX__)
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 8) return (V)_mm256_broadcast_sd(p);
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 4) return (V)_mm_broadcast_ss(p);
+#endif
+    return splat<V>(*p);
+}
+
 // |x| by clearing the sign bit: bitwise what std::abs returns (also +0 for -0). Any vector of
 // T: the kernels' full width, or the leaf kernels' groups of four lanes.
 template <class T, class V>

@@ -57,16 +57,16 @@ struct TypedLeafTree {
     // Reduced distances from the group's queries q (axis by axis) to point j of a block: c - q,
     // as the brute-force scans take them (bitwise the tree's q - c under every term).
     INFONATIVE_INLINE G distance(const G* q, const T* block, int j) const {
-        G acc = norm.term(G(splat<G>(block[j]) - q[0]));
+        G acc = norm.term(G(broadcast<G>(block + j) - q[0]));
         for (int a = 1; a < dim(); ++a)
-            acc = norm.add(acc, norm.term(G(splat<G>(block[a * kSlots + j]) - q[a])));
+            acc = norm.add(acc, norm.term(G(broadcast<G>(block + a * kSlots + j) - q[a])));
         return acc;
     }
 
     // The axis's differences below = lo - q and above = q - hi from the group to a box.
     INFONATIVE_INLINE void sides(const G* q, const T* box, int a, G& below, G& above) const {
-        below = splat<G>(box[a]) - q[a];
-        above = q[a] - splat<G>(box[dim() + a]);
+        below = broadcast<G>(box + a) - q[a];
+        above = q[a] - broadcast<G>(box + dim() + a);
     }
     // Reduced distance from each query to the box (0 inside), as KdTree::box_gap; with `far`,
     // also to its farthest corner, as KdTree::box_gap_far.
