@@ -251,7 +251,7 @@ struct List {
         return (d < d2) | ((d == d2) & (r < r2));
     }
     INFONATIVE_INLINE T worst() const { return dist[k - 1]; }
-    void offer(T d, std::int32_t r) {
+    INFONATIVE_INLINE void offer(T d, std::int32_t r) {
         if (r == exclude || !before(d, r, dist[k - 1], row[k - 1])) return;
         int j = k - 1;
         for (; j > 0 && before(d, r, dist[j - 1], row[j - 1]); --j) {

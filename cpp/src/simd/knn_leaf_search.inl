@@ -120,12 +120,19 @@ struct GroupSearch {
         const std::int32_t* rows = t.rows(leaf);
         const int size = t.size(leaf);
         G dist[kSlots];
-        for (int j = 0; j < size; ++j) dist[j] = t.distance(q, c, j);
-        const int k = lists[0].k;
-        const G bound = own && k < kNetwork ? smallest(dist, size, k + 1) : worst;
         std::uint64_t hits = 0;  // bit kQueries * j + i: candidate j passes for query i
-        for (int j = 0; j < size; ++j)
-            hits |= std::uint64_t(lane_bits(dist[j] <= bound)) << (kQueries * j);
+        const int k = lists[0].k;
+        if (own && k < kNetwork) {
+            for (int j = 0; j < size; ++j) dist[j] = t.distance(q, c, j);
+            const G bound = smallest(dist, size, k + 1);
+            for (int j = 0; j < size; ++j)
+                hits |= std::uint64_t(lane_bits(dist[j] <= bound)) << (kQueries * j);
+        } else {  // one pass
+            for (int j = 0; j < size; ++j) {
+                dist[j] = t.distance(q, c, j);
+                hits |= std::uint64_t(lane_bits(dist[j] <= worst)) << (kQueries * j);
+            }
+        }
         for (; hits; hits &= hits - 1) {
             const int bit = __builtin_ctzll(hits), j = bit / kQueries, i = bit % kQueries;
             lists[i].offer(dist[j][i], rows[j]);
@@ -182,7 +189,8 @@ struct GroupSearch {
     bool balls_inside(std::int32_t node) const {
         const T* box = t.box(node);
         std::uint32_t inside = real;
-        for (int a = 0; a < t.dim() && inside; ++a) {
+        // a fixed dimension runs every axis: an early exit would be a data-dependent branch
+        for (int a = 0; a < t.dim() && (kDim > 0 || inside); ++a) {
             G below, above;
             t.sides(q, box, a, below, above);
             const G face = -below < -above ? -below : -above;
