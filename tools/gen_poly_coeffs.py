@@ -5,6 +5,7 @@ rounded to the target precision; the script then measures the worst relative err
 rounded polynomial on a dense grid. Near-minimax, reproducible, no hand-copied constants.
 
   exp(r) ~ 1 + r + r^2 * P(r),  |r| <= ln2/2        (P of degree n - 2)
+  the AVX-512 table exp: the same form on |r| <= ln2/32 (2^(j/16) comes from a table)
   log(m) = 2 atanh(f), f = (m-1)/(m+1), |f| <= 0.1716:  log(m) ~ 2f + f^3 * Q(f^2)
 """
 import mpmath as mp
@@ -48,8 +49,7 @@ def horner(coeffs, x):
     return acc
 
 
-def report_exp(degree, single):
-    half = mp.log(2) / 2
+def report_exp(degree, single, half=mp.log(2) / 2):
     c = rounded(cheb_fit(exp_tail, -half, half, degree), single)
     worst = max(abs((1 + r + r * r * horner(c, r)) / mp.exp(r) - 1)
                 for r in mp.linspace(-half, half, 2001))
@@ -65,8 +65,19 @@ def report_log(degree, single):
 
 
 if __name__ == "__main__":
+    table_half = mp.log(2) / 32
     for name, fn, deg, single in [("exp f32", report_exp, 4, True), ("exp f64", report_exp, 9, False),
+                                  ("exp f32 table", lambda d, s: report_exp(d, s, table_half), 1, True),
+                                  ("exp f64 table", lambda d, s: report_exp(d, s, table_half), 4, False),
                                   ("log f32", report_log, 3, True), ("log f64", report_log, 7, False)]:
         c, worst = fn(deg, single)
         print(f"{name}: degree {deg}, max rel error {float(worst):.3g}")
         print("   ", ", ".join(repr(float(x)) for x in c))
+    # The table exp's 2^(j/16), j = 0..15, correctly rounded (C hex literals).
+    import numpy as np
+    exact = [mp.power(2, mp.mpf(j) / 16) for j in range(16)]
+    print("exp table f64:", ", ".join(float(v).hex() for v in exact))
+    print("exp table f32:", ", ".join(float(min((np.float32(float(v)), np.nextafter(np.float32(float(v)), np.float32(0)),
+                                                   np.nextafter(np.float32(float(v)), np.float32(2))),
+                                                  key=lambda f: abs(mp.mpf(float(f)) - v))).hex() + "f"
+                                      for v in exact))

@@ -43,35 +43,45 @@ template <class C> struct Range {
 };
 
 // Max and min over the non-NaN entries of a block (NaN compares false and is skipped), and
-// whether there was a NaN.
-template <class S> static Range<compute_t<S>> float_block_range(const S* x, std::int64_t n) {
+// whether there was a NaN (kNan). None of them depends on the order of the entries or on
+// entries seen twice, so the loads are aligned: one unaligned vector covers the head and one
+// the tail. numpy puts large arrays 16 bytes past a 64-byte boundary, where every AVX-512 load
+// would straddle two cache lines (this pass is bound by its loads). Four chains each: one
+// would wait on its latency.
+template <class S, bool kNan = true>
+static Range<compute_t<S>> float_block_range(const S* x, std::int64_t n) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    V hi0 = splat<V>(-C(kInf)), hi1 = hi0, lo0 = splat<V>(C(kInf)), lo1 = lo0;
+    V hi[4], lo[4];
     ivec_t<S> nan{};
-    std::int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        V a = load_vec(x + i), b = load_vec(x + i + W);
-        hi0 = a > hi0 ? a : hi0;
-        hi1 = b > hi1 ? b : hi1;
-        lo0 = a < lo0 ? a : lo0;
-        lo1 = b < lo1 ? b : lo1;
-        nan |= (a != a) | (b != b);
+    for (int c = 0; c < 4; ++c) hi[c] = splat<V>(-C(kInf)), lo[c] = splat<V>(C(kInf));
+    auto visit = [&](int c, V a) {
+        hi[c] = a > hi[c] ? a : hi[c];
+        lo[c] = a < lo[c] ? a : lo[c];
+        if constexpr (kNan) nan |= a != a;
+    };
+    if (n < W) {  // a short block: lane by lane
+        for (std::int64_t k = 0; k < n; ++k) visit(0, splat<V>(load_scalar(x + k)));
+    } else {
+        constexpr std::uintptr_t kSpan = W * sizeof(S);  // the bytes of one vector's entries
+        const std::uintptr_t misalignment = reinterpret_cast<std::uintptr_t>(x) % kSpan;
+        std::int64_t i = std::int64_t((kSpan - misalignment) % kSpan / sizeof(S));
+        visit(0, load_vec(x));
+        for (; i + 4 * W <= n; i += 4 * W)
+            for (int c = 0; c < 4; ++c) visit(c, load_vec(x + i + c * W));
+        for (; i + W <= n; i += W) visit(1, load_vec(x + i));
+        visit(2, load_vec(x + n - W));
     }
-    for (; i < n; i += W) {
-        V a = i + W <= n ? load_vec(x + i) : load_partial(x + i, n - i, -C(kInf));
-        hi0 = a > hi0 ? a : hi0;
-        lo0 = a < lo0 ? a : lo0;
-        nan |= a != a;
+    for (int c = 1; c < 4; ++c) {
+        hi[0] = hi[c] > hi[0] ? hi[c] : hi[0];
+        lo[0] = lo[c] < lo[0] ? lo[c] : lo[0];
     }
-    hi0 = hi1 > hi0 ? hi1 : hi0;
-    lo0 = lo1 < lo0 ? lo1 : lo0;
-    Range<C> r{hi0[0], lo0[0], false};
-    for (int k = 0; k < W; ++k) r.has_nan = r.has_nan || nan[k] != 0;
-    for (int k = 1; k < W; ++k) {
-        r.max = hi0[k] > r.max ? hi0[k] : r.max;
-        r.min = lo0[k] < r.min ? lo0[k] : r.min;
+    Range<C> r{hi[0][0], lo[0][0], false};
+    for (int k = 0; k < W; ++k) {
+        r.max = hi[0][k] > r.max ? hi[0][k] : r.max;
+        r.min = lo[0][k] < r.min ? lo[0][k] : r.min;
+        r.has_nan = r.has_nan || nan[k] != 0;
     }
     return r;
 }
@@ -190,11 +200,15 @@ static LseStats special_block_lse(const S* x, std::int64_t n, double max, double
 // kTerm: d's exp is only a term of a sum (vmath.inl's exp_nonpositive_term).
 template <bool kFast, class S, bool kTerm = false>
 static INFONATIVE_INLINE vec_t<S> exp_shifted(vec_t<S> d) {
-    if constexpr (!kFast) return exp_full(d);
+    if constexpr (!kFast && kTerm && sizeof(S) >= 4) return exp_nonpositive_term_any(d);
+    else if constexpr (!kFast) return exp_full(d);
     else if constexpr (sizeof(S) == 2) return exp_nonpositive_for_half(d);
     else if constexpr (kTerm) return exp_nonpositive_term(d);
     else return exp_nonpositive(d);
 }
+// Whether the term exps of S (exp_shifted<kFast, S, true>) pass NaN through: then the blocks of
+// a sum need not be searched for NaN, which ends up in the sum.
+template <class S> constexpr bool kTermExpPassesNaN = kTermExpKeepsNaN && sizeof(S) >= 4;
 // e * d where e = exp(d); 0 where e == 0 (d = -inf would give NaN), which only the full
 // path can meet.
 template <bool kFast, class V> static INFONATIVE_INLINE V times_shift(V e, V d) {
@@ -202,34 +216,17 @@ template <bool kFast, class V> static INFONATIVE_INLINE V times_shift(V e, V d) 
     else return e > 0 ? e * d : V{};
 }
 
-// ---- what an exp pass does on the side ----------------------------------------------------
-// While the exp pass of a block runs from L1, the next block comes from memory. Either just
-// fetch it (prefetches never fault, even past the end), or already find its range from its
-// keys: its range pass then costs nothing and needs no prefetch.
+// ---- prefetching --------------------------------------------------------------------------
+// While the exp pass of a block runs from L1, the next block comes from memory: prefetches
+// (which never fault, even past the end) retire at once, where a demand load that misses would
+// hold up the loop (reading the next block's range during this pass was 1.7x slower on rows
+// of 32000 floats on a Sapphire Rapids core).
 struct PrefetchNext {
     template <class S> INFONATIVE_INLINE void visit(const S* span, int span_elements) const {
         const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
         for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
             __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
     }
-};
-
-template <class S> struct NextBlock {
-    const S* next;       // the block after the current one (kBlock<S> further on)
-    std::int64_t n;      // its length (0: none)
-    std::int64_t seen = 0;
-    KeyRange<S> keys{};
-
-    // Visits the span of the current block at `span`: takes the keys of the same span of the
-    // next block, while it lies inside that block.
-    INFONATIVE_INLINE void visit(const S* span, int span_elements) {
-        const S* at = span + kBlock<S>;
-        if (at + span_elements > next + n) return;
-        constexpr int L = KeyRange<S>::kLanes;
-        for (int k = 0; k < span_elements; k += L) keys.add(at + k);
-        seen = at + span_elements - next;
-    }
-    Range<compute_t<S>> range() const { return keys.finish(next, seen, n); }
 };
 
 // ---- log-sum-exp --------------------------------------------------------------------------
@@ -308,22 +305,19 @@ template <class S> struct BelowMaxLanes : RunSums<S> {
 // run, and runs are added with compensation (RunSums): float lanes adding up a whole block
 // (256 terms each) lost a few ulps to numpy's pairwise sum on many (nearly) equal terms.
 // kStore: also write each exp(x - max) to `store` (softmax's first pass).
-// side: what to do with the next block meanwhile (PrefetchNext or NextBlock).
-template <bool kFast, bool kStore, class S, class Lanes, class Side>
-static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, Lanes& lanes_out, S* store,
-                           Side& side_out) {
+template <bool kFast, bool kStore, class S, class Lanes>
+static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, Lanes& lanes_out, S* store) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    // Locals, so that GCC keeps them in registers rather than in the caller's memory.
+    // A local, so that GCC keeps it in registers rather than in the caller's memory.
     Lanes lanes = lanes_out;
-    Side side = side_out;
     constexpr std::int64_t kRunSteps = 4;
     std::int64_t i = 0;
     while (i + 4 * W <= n) {
         const std::int64_t run_end = i + kRunSteps * 4 * W < n ? i + kRunSteps * 4 * W : n;
         for (; i + 4 * W <= run_end; i += 4 * W) {
-            side.visit(x + i, 4 * W);
+            PrefetchNext{}.visit(x + i, 4 * W);
             V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
             V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
             V e0 = exp_shifted<kFast, S, !kStore>(d0), e1 = exp_shifted<kFast, S, !kStore>(d1);
@@ -345,12 +339,10 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, Lanes& lanes_
         if constexpr (kStore) store_partial(store + i, n - i < W ? n - i : W, e);
     }
     lanes_out = lanes;
-    side_out = side;
 }
 
-template <bool kStore, class S, class Side>
-static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>& r, S* store,
-                          Side& side) {
+template <bool kStore, class S>
+static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>& r, S* store) {
     using C = compute_t<S>;
     if (!(r.max > -C(kInf) && r.max < C(kInf))) {
         // All -inf: exp gives 0. A NaN or +inf makes the whole row special, and the softmax
@@ -360,44 +352,67 @@ static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>&
         return special_block_lse(x, n, r.max, r.min);
     }
     LseLanes<S> lanes;
-    if (r.fast()) lse_block_sums<true, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store, side);
-    else lse_block_sums<false, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store, side);
+    if (r.fast()) lse_block_sums<true, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
+    else lse_block_sums<false, kStore>(x, n, splat<vec_t<S>>(r.max), lanes, store);
     return lanes.finish(r.max, r.min);
 }
 
-// A block's sums relative to `reference`, the maximum of the blocks before it. Only a block
-// that reaches the reference needs its own maximum and the count of entries at it; in the
-// others (all but a few in a long row) each lane just adds up its exps.
-template <class S, class Side>
-static LseStats lse_block_below(const S* x, std::int64_t n, const Range<compute_t<S>>& r,
-                                double reference, Side& side) {
+// A block's range for a sum: where the term exps pass NaN on, the sum finds it and the range
+// pass need not (a block whose maximum is not finite gets the full pass for special_block_lse).
+template <class S> static Range<compute_t<S>> sum_block_range(const S* x, std::int64_t n) {
     using C = compute_t<S>;
-    S* const no_store = nullptr;
-    const bool ordinary_below = r.max < reference && reference < kInf && !r.has_nan;
-    if (!ordinary_below || !(r.max > -C(kInf))) return lse_block<false>(x, n, r, no_store, side);
-    BelowMaxLanes<S> lanes;
-    const C m = C(reference);
-    if (r.min - m >= kExpFastFloor<C>)
-        lse_block_sums<true, false>(x, n, splat<vec_t<S>>(m), lanes, no_store, side);
-    else
-        lse_block_sums<false, false>(x, n, splat<vec_t<S>>(m), lanes, no_store, side);
-    return lanes.finish(reference, r.min);
+    if constexpr (!kTermExpPassesNaN<S>) {
+        return block_range(x, n);
+    } else {
+        const Range<C> r = float_block_range<S, false>(x, n);
+        return r.max > -C(kInf) && r.max < C(kInf) ? r : float_block_range(x, n);
+    }
 }
 
-// Each block's exp pass also finds the next block's range (NextBlock), so only the first
-// block has a pass of its own for its range.
+// The log-sum-exp sums of a piece, in vector lanes relative to `reference`, the largest block
+// maximum so far: a block below it adds its exps, a block at it also counts its entries equal
+// to it (the accurate form's count), and a block above it first hands the lanes to `done`
+// (a merge in double, as between pieces) and starts them afresh relative to its maximum. That
+// happens in the first few blocks of a piece, after which every block just adds to the lanes:
+// one horizontal sum per piece instead of per block. Blocks whose maximum is not finite (+inf,
+// or nothing but -inf and NaN) only matter through +inf and NaN (`special`).
 template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStats* out) {
+    using C = compute_t<S>;
+    using V = vec_t<S>;
     const S* x = static_cast<const S*>(xv);
-    LseStats acc;
-    Range<compute_t<S>> range = block_range(x, n < kBlock<S> ? n : kBlock<S>);
+    S* const no_store = nullptr;
+    LseStats done, special;
+    LseLanes<S> lanes;
+    C reference = -C(kInf), low = C(kInf);
     for (std::int64_t b = 0; b < n; b += kBlock<S>) {
         const std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
-        const std::int64_t after = n - b - len;
-        NextBlock<S> next{x + b + len, after < kBlock<S> ? after : kBlock<S>};
-        merge_lse(acc, lse_block_below(x + b, len, range, acc.max, next));
-        if (next.n > 0) range = next.range();
+        const Range<C> r = sum_block_range(x + b, len);
+        low = r.min < low ? r.min : low;
+        if (!(r.max > -C(kInf) && r.max < C(kInf))) {
+            merge_lse(special, special_block_lse(x + b, len, r.max, r.min));
+            continue;
+        }
+        if (r.max > reference) {
+            if (reference > -C(kInf)) merge_lse(done, lanes.finish(reference, low));
+            lanes = LseLanes<S>{};
+            reference = r.max;
+        }
+        const V m = splat<V>(reference);
+        const bool fast = !r.has_nan && r.min - reference >= kExpFastFloor<C>;
+        if (r.max == reference) {
+            if (fast) lse_block_sums<true, false>(x + b, len, m, lanes, no_store);
+            else lse_block_sums<false, false>(x + b, len, m, lanes, no_store);
+        } else {
+            BelowMaxLanes<S> below;
+            static_cast<RunSums<S>&>(below) = lanes;
+            if (fast) lse_block_sums<true, false>(x + b, len, m, below, no_store);
+            else lse_block_sums<false, false>(x + b, len, m, below, no_store);
+            static_cast<RunSums<S>&>(lanes) = below;
+        }
     }
-    *out = acc;
+    if (reference > -C(kInf)) merge_lse(done, lanes.finish(reference, low));
+    merge_lse(done, special);
+    *out = done;
 }
 
 // ---- entropy from logits: also t = sum e (x - max) ------------------------------------------
@@ -635,8 +650,7 @@ static void softmax_exp_stats(const void* xv, std::int64_t n, void* ov, double* 
     LseStats acc;
     for (std::int64_t b = 0, j = 0; b < n; b += kBlock<S>, ++j) {
         std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
-        PrefetchNext side;
-        LseStats block = lse_block<true>(x + b, len, block_range(x + b, len), o + b, side);
+        LseStats block = lse_block<true>(x + b, len, block_range(x + b, len), o + b);
         block_max[j] = block.max;
         merge_lse(acc, block);
     }

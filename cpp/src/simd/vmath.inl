@@ -84,7 +84,69 @@ template <class V> static INFONATIVE_INLINE V exp_nonpositive(V x) {
 // of x - max itself and weighs each term by its size 2^-k: the sum keeps the accuracy of the
 // two-step exp. Entries written out (softmax) use exp_nonpositive, exact to 1 ulp each.
 // Only where x - k ln2 is one fused multiply-add: rounding k ln2 first would cost 2^-24 |x|.
-#if defined(__FMA__) || defined(__aarch64__)
+#if defined(__AVX512F__) && INFONATIVE_VECTOR_BYTES == 64
+// AVX-512: x = (k + j/16) ln2 + r, |r| <= ln2/32, exp(x) = 2^k 2^(j/16) exp(r). The shifter
+// trick at a sixteenth (1.5 * 2^19 for float, 1.5 * 2^48 for double: floats spaced 1/16
+// apart) rounds x log2e to k + j/16 and leaves j in the low bits, 2^(j/16) is one permute from
+// a 16-entry table (correctly rounded) and 2^k one vscalef, exact for subnormal and zero results
+// too. exp(r) = 1 + r + r^2 P(r) with P of degree 1 (float, 4.7e-9 relative) or 4 (double,
+// 2.8e-17): tools/gen_poly_coeffs.py. 11 (float) or 14 (double) operations per vector.
+struct ExpTable16 {
+    static f32v lookup(f32v t) {
+        const __m512 table = _mm512_setr_ps(
+            0x1.000000p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f, 0x1.306fe0p+0f,
+            0x1.3dea64p+0f, 0x1.4bfdaep+0f, 0x1.5ab07ep+0f, 0x1.6a09e6p+0f, 0x1.7a1148p+0f,
+            0x1.8ace54p+0f, 0x1.9c4918p+0f, 0x1.ae89fap+0f, 0x1.c199bep+0f, 0x1.d5818ep+0f,
+            0x1.ea4afap+0f);
+        return (f32v)_mm512_permutexvar_ps((__m512i)t, table);
+    }
+    static f64v lookup(f64v t) {
+        const __m512d low = _mm512_setr_pd(
+            0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+            0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0);
+        const __m512d high = _mm512_setr_pd(
+            0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+            0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0);
+        return (f64v)_mm512_permutex2var_pd(low, (__m512i)t, high);
+    }
+    // max(x, low) with a NaN x passing through: vmaxps returns its second operand on NaN
+    // (GCC compiles x < low ? low : x to a compare and a blend).
+    static f32v at_least(f32v x, f32v low) { return (f32v)_mm512_max_ps((__m512)low, (__m512)x); }
+    static f64v at_least(f64v x, f64v low) { return (f64v)_mm512_max_pd((__m512d)low, (__m512d)x); }
+    // v 2^floor(k)
+    static f32v scale(f32v v, f32v k) { return (f32v)_mm512_scalef_ps((__m512)v, (__m512)k); }
+    static f64v scale(f64v v, f64v k) { return (f64v)_mm512_scalef_pd((__m512d)v, (__m512d)k); }
+    static f32v tail(f32v r) { return r * 0.1666686236858368f + 0.5000097751617432f; }  // P(r)
+    static f64v tail(f64v r) {
+        f64v p = splat<f64v>(0.0013889034348599464);
+        p = p * r + 0.008333449701253456;
+        p = p * r + 0.04166666666496045;
+        p = p * r + 0.1666666666530169;
+        return p * r + 0.5;
+    }
+};
+
+// kClamp: for any x <= 0, -inf included (below exp_min, where exp is 0, x is raised to it);
+// without, x must lie in [kExpFastFloor, 0]. NaN passes through either way.
+template <bool kClamp, class V> static INFONATIVE_INLINE V exp_nonpositive_table(V x) {
+    using K = MathConst<V>;
+    using C = decltype(x[0] + 0);
+    constexpr C ln2 = C(0.693147180559945309417232121458176568);
+    constexpr C shifter = K::shifter / 16;
+    if constexpr (kClamp) x = ExpTable16::at_least(x, splat<V>(K::exp_min));
+    const V u = x * K::log2e + shifter;  // shifter + k + j/16, j in the low bits
+    const V k = u - shifter;               // k + j/16, exactly
+    const V r = x - k * ln2;
+    const V table = ExpTable16::lookup(u);
+    const V a = ExpTable16::tail(r) * r + 1;  // exp(r) = 1 + r a
+    return ExpTable16::scale((table * r) * a + table, k);
+}
+
+template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) { return exp_nonpositive_table<false>(x); }
+template <class V> static INFONATIVE_INLINE V exp_nonpositive_term_any(V x) { return exp_nonpositive_table<true>(x); }
+// Both pass NaN through, so the blocks of a sum need not be searched for NaN first.
+constexpr bool kTermExpKeepsNaN = true;
+#elif defined(__FMA__) || defined(__aarch64__)
 template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) {
     using K = MathConst<V>;
     using I = typename K::I;
@@ -99,7 +161,6 @@ template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) {
 #else
 template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) { return exp_nonpositive(x); }
 #endif
-
 // The fast exp for float16/bfloat16 inputs, whose results are rounded to 11 (8) bits: one-step
 // reduction (2.4e-7) and a degree-5 polynomial (4.1e-7, tools/gen_poly_coeffs.py) keep each
 // term within 7e-7 relative, far inside the 0.02 ulp a correctly rounded half result needs.
@@ -134,6 +195,12 @@ template <class V> static INFONATIVE_INLINE V exp_full(V x) {
     V scale_b = exp2_integer<V>(k_int - k_half + K::exponent_bias);
     return (exp_poly(r) * scale_a) * scale_b;
 }
+
+#if !(defined(__AVX512F__) && INFONATIVE_VECTOR_BYTES == 64)
+template <class V> static INFONATIVE_INLINE V exp_nonpositive_term_any(V x) { return exp_full(x); }
+// The fast term exp adds k to the exponent bits, which can turn a NaN into a number.
+constexpr bool kTermExpKeepsNaN = false;
+#endif
 
 static INFONATIVE_INLINE f32v log_poly(f32v u) {  // (atanh(f) - f) / f^3 as a polynomial in u = f^2
     f32v q = splat<f32v>(0.11665233969688416f);
