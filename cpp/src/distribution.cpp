@@ -62,11 +62,12 @@ template <class RowFn> bool for_short_rows(const MatrixView& x, RowFn row_fn) {
 // The arithmetic of one row, shared by the short-row and long-row paths: a piece's kernel sum
 // (with both totals prescaled, see prescale_for) and the row's result from the summed pieces.
 // A zero, infinite or NaN total makes p = pk / total NaN somewhere, as in scipy.
+// next: the next row (or null), prefetched meanwhile.
 double entropy_piece(const detail::KernelTable& k, DType dtype, const void* row, std::int64_t n,
-                     double total) {
+                     double total, const void* next = nullptr) {
     if (!usable_total(total)) return 0;
     const double prescale = prescale_for(total);
-    return k.xlogx_sum[int(dtype)](row, n, prescale, 1 / (total * prescale));
+    return k.xlogx_sum[int(dtype)](row, n, prescale, 1 / (total * prescale), next);
 }
 
 double entropy_finish(double total, double sum) {
@@ -75,10 +76,12 @@ double entropy_finish(double total, double sum) {
 
 // p log(p / q) with p = pk / P, q = qk / Q is pk/P log(pk / qk * Q / P).
 double divergence_piece(const detail::KernelTable& k, DType dtype, const void* p, const void* q,
-                        std::int64_t n, double p_total, double q_total) {
+                        std::int64_t n, double p_total, double q_total,
+                        const void* next_p = nullptr, const void* next_q = nullptr) {
     if (!usable_total(p_total) || !usable_total(q_total)) return 0;
     const double p_pre = prescale_for(p_total), q_pre = prescale_for(q_total);
-    return k.xlogy_sum[int(dtype)](p, q, n, p_pre, q_pre, (q_total * q_pre) / (p_total * p_pre));
+    return k.xlogy_sum[int(dtype)](p, q, n, p_pre, q_pre, (q_total * q_pre) / (p_total * p_pre),
+                                   next_p, next_q);
 }
 
 double divergence_finish(double p_total, double q_total, double sum) {
@@ -100,7 +103,8 @@ void entropy_rows(const MatrixView& pk, double* entropy) {
             table.sum[int(pk.dtype)](row, pk.cols, &s);
             if (s.negative) negative.store(true, std::memory_order_relaxed);
             else if (pk.cols == 0) entropy[r] = 0;  // an empty sum, as scipy
-            else entropy[r] = entropy_finish(s.sum, entropy_piece(table, pk.dtype, row, pk.cols, s.sum));
+            else entropy[r] = entropy_finish(s.sum, entropy_piece(table, pk.dtype, row, pk.cols, s.sum,
+                                                                  reader.row_address(r + 1)));
         });
         if (negative) throw std::invalid_argument("entropy: pk contains negative values");
         if (done) return;
@@ -138,7 +142,9 @@ void relative_entropy_rows(const MatrixView& pk, const MatrixView& qk, double* d
             if (sq.negative) q_negative.store(true, std::memory_order_relaxed);
             divergence[r] = pk.cols == 0 ? 0.0  // an empty sum, as scipy
                 : divergence_finish(sp.sum, sq.sum,
-                                    divergence_piece(table, pk.dtype, p, q, pk.cols, sp.sum, sq.sum));
+                                    divergence_piece(table, pk.dtype, p, q, pk.cols, sp.sum, sq.sum,
+                                                     p_reader.row_address(r + 1),
+                                                     q_reader.row_address(r + 1)));
         });
         if (p_negative) throw std::invalid_argument("entropy: pk contains negative values");
         if (q_negative) throw std::invalid_argument("entropy: qk contains negative values");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "buffer.hpp"
 #include "kernel_table.hpp"
 #include "row_driver.hpp"
 #include "stats_merge.hpp"
@@ -132,37 +133,50 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
                                   : table.softmax_apply[int(x.dtype)];
     detail::RowReader reader(x);
     detail::RowWriter writer(out);
+    const std::int64_t item = std::int64_t(dtype_size(x.dtype));
+    const bool stream = writer.contiguous() && x.rows * x.cols * item >= detail::kStreamingOutputBytes;
     // softmax of float/double into rows it can write twice: store exp(x - block max) in the
-    // stats pass, then scale each block (one exp per entry instead of two).
+    // stats pass, then scale each block (one exp per entry instead of two). Streamed outputs
+    // get the exps in a per-thread piece in cache first, then the scaled values streamed.
     const auto exp_stats = log_output || !writer.contiguous()
                                ? nullptr
                                : table.softmax_exp_stats[int(x.dtype)];
     const auto scale_blocks = table.scale_blocks[int(x.dtype)];
-    const std::int64_t block = detail::kBlockBytes / std::int64_t(dtype_size(x.dtype));
+    const std::int64_t block = detail::kBlockBytes / item;
+    const bool one_piece = detail::pieces_per_row(x.cols) == 1;
+    const std::size_t piece_bytes = std::size_t(detail::kPieceLength * item);
+    detail::Buffer<unsigned char> exps(exp_stats && stream && one_piece
+                                           ? std::size_t(detail::max_threads()) * piece_bytes
+                                           : 0);
 
     auto write_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, const RowShift& sh) {
-        apply(reader.piece(r, c0, n), n, sh.max, sh.min, sh.log_sum, writer.piece(r, c0));
+        apply(reader.piece(r, c0, n), n, sh.max, sh.min, sh.log_sum, writer.piece(r, c0), stream);
         writer.commit(r, c0, n);
     };
-    // The second pass of the one-exp softmax; rows that are not ordinary get the apply pass.
+    // The second pass of the one-exp softmax, from `from` (the output itself or the thread's
+    // piece of exps); rows that are not ordinary get the apply pass.
     auto scale_piece = [&](std::int64_t r, std::int64_t c0, std::int64_t n, const RowShift& sh,
-                           const double* block_max) {
+                           const double* block_max, const void* from) {
         if (!sh.ordinary()) return write_piece(r, c0, n, sh);
         double scale[kMaxBlocksPerPiece];
         for (std::int64_t j = 0; j * block < n; ++j)
             scale[j] = std::exp(block_max[j] - sh.max - sh.log_sum);
-        scale_blocks(writer.piece(r, c0), n, scale);
+        void* to = writer.piece(r, c0);
+        scale_blocks(from ? from : to, to, n, scale, stream && from);
     };
 
-    if (detail::pieces_per_row(x.cols) == 1) {  // one pass per row while it is in cache
+    if (one_piece) {  // one pass per row while it is in cache
         const std::int64_t grab = detail::rows_per_grab(x.cols);
 #pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;
             if (exp_stats) {
                 double block_max[kMaxBlocksPerPiece];
-                exp_stats(reader.piece(r, 0, x.cols), x.cols, writer.piece(r, 0), block_max, &s);
-                scale_piece(r, 0, x.cols, shift_of_row(s, log_output), block_max);
+                void* piece = exps.empty() ? writer.piece(r, 0)
+                                           : exps.data() + std::size_t(detail::thread_index()) * piece_bytes;
+                exp_stats(reader.piece(r, 0, x.cols), x.cols, piece, block_max, &s);
+                scale_piece(r, 0, x.cols, shift_of_row(s, log_output), block_max,
+                            exps.empty() ? nullptr : piece);
             } else {
                 stats_kernel(reader.piece(r, 0, x.cols), x.cols, &s);
                 write_piece(r, 0, x.cols, shift_of_row(s, log_output));
@@ -170,8 +184,9 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
         }
         return;
     }
-    // Long rows: pieces in parallel, merged per row, then the output pass per piece. All
-    // buffers are allocated before the parallel regions.
+    // Long rows: pieces in parallel, merged per row, then the output pass per piece (the exps
+    // of the one-exp softmax wait in the output). All buffers are allocated before the parallel
+    // regions.
     const std::int64_t per_row = detail::pieces_per_row(x.cols);
     std::vector<RowShift> shifts(std::size_t(x.rows));
     std::vector<double> block_max(exp_stats ? std::size_t(x.rows * per_row * kMaxBlocksPerPiece)
@@ -190,7 +205,7 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
         [](LseStats& a, const LseStats& b) { detail::merge_lse(a, b); },
         [&](std::int64_t r, const LseStats& s) { shifts[std::size_t(r)] = shift_of_row(s, log_output); });
     detail::for_each_piece(x.rows, x.cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n) {
-        if (exp_stats) scale_piece(r, c0, n, shifts[std::size_t(r)], block_max_of(r, c0));
+        if (exp_stats) scale_piece(r, c0, n, shifts[std::size_t(r)], block_max_of(r, c0), nullptr);
         else write_piece(r, c0, n, shifts[std::size_t(r)]);
     });
 }

@@ -62,6 +62,10 @@ class RowReader {
   public:
     explicit RowReader(const MatrixView& view);
     const void* piece(std::int64_t row, std::int64_t col0, std::int64_t length) const;
+    // The start of a row where rows are read in place (to prefetch it), else null.
+    const void* row_address(std::int64_t row) const {
+        return contiguous_ && row < view_.rows ? piece(row, 0, view_.cols) : nullptr;
+    }
 
   private:
     MatrixView view_;

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/radix_sort.hpp"
 #include "support.hpp"
 

@@ -14,7 +14,7 @@
 
 #include "infonative/knn.hpp"
 #include "knn/brute_kernels.hpp"
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/norms.hpp"
 #include "knn/points.hpp"
 #include "row_driver.hpp"

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/points.hpp"
 
 namespace infonative::knn_detail {

@@ -20,7 +20,7 @@
 #include <numeric>
 #include <vector>
 
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/neighbours.hpp"
 #include "knn/norms.hpp"
 #include "knn/points.hpp"

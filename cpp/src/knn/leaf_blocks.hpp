@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "knn/brute_force.hpp"
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/kd_tree.hpp"
 #include "knn/tree_order.hpp"
 

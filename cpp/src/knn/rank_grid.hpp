@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/neighbours.hpp"
 #include "knn/points.hpp"
 

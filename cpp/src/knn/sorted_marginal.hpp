@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "knn/buffer.hpp"
+#include "buffer.hpp"
 #include "knn/points.hpp"
 #include "knn/radix_sort.hpp"
 

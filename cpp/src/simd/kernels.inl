@@ -657,53 +657,86 @@ static void softmax_exp_stats(const void* xv, std::int64_t n, void* ov, double* 
     *out = acc;
 }
 
-template <class S>
-static void scale_blocks(void* ov, std::int64_t n, const double* block_scale) {
+// ---- writing outputs ---------------------------------------------------------------------
+// Writes out[0, n) vector by vector: value(i, valid) is the vector of entries [i, i + valid)
+// (valid == W but at the ends), computed lane by lane, so that an entry's value does not depend
+// on where its vector starts. kStream: the vectors at aligned addresses are streaming stores (an
+// unaligned head and the tail are plain stores); the caller ends with stream_fence().
+template <bool kStream, class S, class Value>
+static INFONATIVE_INLINE void write_vectors(S* out, std::int64_t n, Value value) {
+    constexpr int W = kWidth<S>;
+    std::int64_t i = 0;
+    if constexpr (kStream) {
+        const std::uintptr_t misalignment = reinterpret_cast<std::uintptr_t>(out) % kStreamAlign<S>;
+        std::int64_t head = std::int64_t((kStreamAlign<S> - misalignment) % kStreamAlign<S> / sizeof(S));
+        head = head < n ? head : n;
+        if (head > 0) store_partial(out, head, value(0, head));
+        for (i = head; i + W <= n; i += W) stream_vec(out + i, value(i, W));
+    } else {
+        for (; i + W <= n; i += W) store_vec(out + i, value(i, W));
+    }
+    if (i < n) store_partial(out + i, n - i, value(i, n - i));
+}
+
+// Softmax's second pass: out = in * block_scale[j] for each block j (in may be out).
+template <bool kStream, class S>
+static void scale_blocks_into(const S* in, S* out, std::int64_t n, const double* block_scale) {
     using V = vec_t<S>;
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    S* o = static_cast<S*>(ov);
     for (std::int64_t b = 0, j = 0; b < n; b += kBlock<S>, ++j) {
-        const std::int64_t end = n - b < kBlock<S> ? n : b + kBlock<S>;
+        const std::int64_t len = n - b < kBlock<S> ? n - b : kBlock<S>;
         const V scale = splat<V>(C(block_scale[j]));
-        std::int64_t i = b;
-        for (; i + W <= end; i += W) store_vec(o + i, load_vec(o + i) * scale);
-        if (i < end) store_partial(o + i, end - i, load_partial(o + i, end - i, C(0)) * scale);
+        const S* from = in + b;
+        write_vectors<kStream>(out + b, len, [&](std::int64_t i, std::int64_t valid) {
+            return (valid == W ? load_vec(from + i) : load_partial(from + i, valid, C(0))) * scale;
+        });
+    }
+}
+
+template <class S>
+static void scale_blocks(const void* in, void* out, std::int64_t n, const double* block_scale,
+                         bool stream) {
+    if (stream) {
+        scale_blocks_into<true>(static_cast<const S*>(in), static_cast<S*>(out), n, block_scale);
+        stream_fence();
+    } else {
+        scale_blocks_into<false>(static_cast<const S*>(in), static_cast<S*>(out), n, block_scale);
     }
 }
 
 // ---- softmax and log-softmax outputs -------------------------------------------------------
-template <bool kExp, bool kFast, class S>
-static void softmax_apply_loop(const S* x, std::int64_t n, vec_t<S> m, vec_t<S> l, S* out) {
+// The padding of a partial vector is the maximum: its lanes stay in the fast exp's range.
+template <bool kExp, bool kFast, bool kStream, class S>
+static void softmax_apply_loop(const S* x, std::int64_t n, compute_t<S> max, compute_t<S> log_sum,
+                               S* out) {
     using V = vec_t<S>;
-    using C = compute_t<S>;
     constexpr int W = kWidth<S>;
-    std::int64_t i = 0;
-    for (; i + W <= n; i += W) {
-        V y = (load_vec(x + i) - m) - l;
+    const V m = splat<V>(max), l = splat<V>(log_sum);
+    write_vectors<kStream>(out, n, [&](std::int64_t i, std::int64_t valid) {
+        V y = ((valid == W ? load_vec(x + i) : load_partial(x + i, valid, max)) - m) - l;
         if constexpr (kExp) y = exp_shifted<kFast, S>(y);
-        store_vec(out + i, y);
-    }
-    if (i < n) {
-        V y = (load_partial(x + i, n - i, C(0)) - m) - l;
-        if constexpr (kExp) y = exp_full(y);
-        store_partial(out + i, n - i, y);
-    }
+        return y;
+    });
 }
 
 template <class S, bool kExp>
 static void softmax_apply(const void* xv, std::int64_t n, double max, double min, double log_sum,
-                          void* ov) {
-    using V = vec_t<S>;
+                          void* ov, bool stream) {
     using C = compute_t<S>;
     const S* x = static_cast<const S*>(xv);
     S* out = static_cast<S*>(ov);
-    const V m = splat<V>(C(max)), l = splat<V>(C(log_sum));
     // Every argument (x - max) - log_sum lies in [min - max - log_sum, 0]: if that range keeps
     // 2^k normal (and max is an ordinary number), the fast exp is exact enough everywhere.
     const bool fast = max == max && min - max - log_sum >= double(kExpFastFloor<C>) + 1;
-    if (fast) softmax_apply_loop<kExp, true>(x, n, m, l, out);
-    else softmax_apply_loop<kExp, false>(x, n, m, l, out);
+    if (stream) {
+        if (fast) softmax_apply_loop<kExp, true, true>(x, n, C(max), C(log_sum), out);
+        else softmax_apply_loop<kExp, false, true>(x, n, C(max), C(log_sum), out);
+        stream_fence();
+    } else {
+        if (fast) softmax_apply_loop<kExp, true, false>(x, n, C(max), C(log_sum), out);
+        else softmax_apply_loop<kExp, false, false>(x, n, C(max), C(log_sum), out);
+    }
 }
 
 // ---- distributions (computed in double for every input type) -------------------------------
@@ -760,13 +793,22 @@ static double xlogx_sum_careful(const S* x, std::int64_t n, double prescale, dou
     return horizontal_sum(acc);
 }
 
+// The next row comes from memory while this one's logs keep the cores busy (it is the next
+// one's sum pass that reads it then, from cache). No next row: the current one, in cache.
+template <class S> static INFONATIVE_INLINE void prefetch_entries(const void* next, std::int64_t i) {
+    __builtin_prefetch(static_cast<const S*>(next) + i);
+}
+
 template <class S>
-static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double scale) {
+static double xlogx_sum(const void* xv, std::int64_t n, double prescale, double scale,
+                        const void* next) {
     constexpr int W = kWidth<double>;
     const S* x = static_cast<const S*>(xv);
+    if (!next) next = x;
     f64v acc{};
     i64v unusual{};
     for (std::int64_t i = 0; i < n; i += W) {
+        prefetch_entries<S>(next, i);
         f64v a = load_as_f64(x + i, n - i) * prescale;
         f64v p = a * scale;
         unusual |= log_unusual(p) & (p != 0);  // exact zeros are fine: they contribute 0
@@ -800,13 +842,16 @@ static double xlogy_sum_careful(const S* p, const S* q, std::int64_t n, double p
 
 template <class S>
 static double xlogy_sum(const void* pv, const void* qv, std::int64_t n, double p_prescale,
-                        double q_prescale, double scale) {
+                        double q_prescale, double scale, const void* next_p, const void* next_q) {
     constexpr int W = kWidth<double>;
     const S* p = static_cast<const S*>(pv);
     const S* q = static_cast<const S*>(qv);
+    if (!next_p || !next_q) next_p = p, next_q = q;
     f64v acc{};
     i64v unusual{};
     for (std::int64_t i = 0; i < n; i += W) {
+        prefetch_entries<S>(next_p, i);
+        prefetch_entries<S>(next_q, i);
         f64v a = load_as_f64(p + i, n - i) * p_prescale;
         f64v b = load_as_f64(q + i, n - i) * q_prescale;
         f64v ratio = a / b * scale;

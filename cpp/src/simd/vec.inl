@@ -154,6 +154,47 @@ static INFONATIVE_INLINE void store_vec(Half* p, f32v v) {
 }
 #endif
 
+// ---- streaming stores ------------------------------------------------------------------------
+// Non-temporal stores write past the caches: for outputs too large to stay in them, where a
+// plain store would first read each line it writes (a third more memory traffic). p must be
+// aligned to the bytes of a vector's entries (kStreamAlign<S>); stream_fence() orders them
+// before anything that follows.
+template <class S> constexpr std::uintptr_t kStreamAlign = std::uintptr_t(kWidth<S>) * sizeof(S);
+#if defined(__x86_64__) || defined(_M_X64)
+template <class V> static INFONATIVE_INLINE void stream_bytes(void* p, V v) {
+    if constexpr (sizeof(V) == 64) {
+        _mm512_stream_si512(static_cast<__m512i*>(p), (__m512i)v);
+    } else if constexpr (sizeof(V) == 32) {
+        _mm256_stream_si256(static_cast<__m256i*>(p), (__m256i)v);
+    } else if constexpr (sizeof(V) == 16) {
+        _mm_stream_si128(static_cast<__m128i*>(p), (__m128i)v);
+    } else {
+        static_assert(sizeof(V) == 8, "a vector of 8 to 64 bytes");
+        long long bits;
+        __builtin_memcpy(&bits, &v, 8);
+        _mm_stream_si64(static_cast<long long*>(p), bits);
+    }
+}
+static INFONATIVE_INLINE void stream_fence() { _mm_sfence(); }
+#else
+template <class V> static INFONATIVE_INLINE void stream_bytes(void* p, V v) { store_bytes(p, v); }
+static INFONATIVE_INLINE void stream_fence() {}
+#endif
+
+// The bits that store_vec writes, as one vector of the storage type.
+template <class S> static INFONATIVE_INLINE auto storage_bits(vec_t<S> v) {
+    if constexpr (sizeof(S) == 2) {
+        u16half bits;
+        S stored[kWidth<S>];
+        store_vec(stored, v);
+        __builtin_memcpy(&bits, stored, sizeof bits);
+        return bits;
+    } else {
+        return v;
+    }
+}
+template <class S> static INFONATIVE_INLINE void stream_vec(S* p, vec_t<S> v) { stream_bytes(p, storage_bits<S>(v)); }
+
 // Loads the first n (< width) elements; the other lanes get `fill`.
 template <class S> static INFONATIVE_INLINE vec_t<S> load_partial(const S* p, std::int64_t n, compute_t<S> fill) {
     vec_t<S> v = splat<vec_t<S>>(fill);

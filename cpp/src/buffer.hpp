@@ -1,7 +1,7 @@
-// Storage that is not zero-filled on allocation: trees, sorted copies and joint buffers are
-// written in full before they are read, and zeroing them first costs a pass over memory. Large
-// buffers come from the block cache (infonative/block_cache.hpp): the next call reuses them
-// without page faults.
+// Storage that is not zero-filled on allocation: work buffers (kNN trees, sorted copies, joint
+// buffers; softmax's per-thread pieces) are written in full before they are read, and zeroing
+// them first costs a pass over memory. Large buffers come from the block cache
+// (infonative/block_cache.hpp): the next call reuses them without page faults.
 #pragma once
 #include <cstddef>
 #include <type_traits>
@@ -9,7 +9,7 @@
 
 #include "infonative/block_cache.hpp"
 
-namespace infonative::knn_detail {
+namespace infonative::detail {
 
 template <class T>
 class Buffer {
@@ -54,4 +54,8 @@ class Buffer {
     std::size_t size_ = 0, capacity_ = 0;  // elements asked for; bytes of the block
 };
 
+}  // namespace infonative::detail
+
+namespace infonative::knn_detail {
+using detail::Buffer;  // the kNN engine's buffers
 }  // namespace infonative::knn_detail
