@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import noise_reference
 import numpy as np
 from scipy.special import digamma, gammaln
 
@@ -271,16 +272,15 @@ def standardize(a) -> np.ndarray:
 
 
 def add_noise(variables, noise: float, rng: np.random.Generator):
-    """The spec's noise: variables in argument order, columns left to right, each column c gets
-    noise * max(1, mean|c|) * rng.standard_normal(N) added (one draw of N per column)."""
+    """The spec's noise: variables in argument order, each drawing a 64-bit seed from rng;
+    column c gets noise * max(1, mean|c|) times the counter normals c * N .. c * N + N - 1 of
+    that seed (noise_reference.py)."""
     out = []
     for v in variables:
         v = as_samples(v)
-        for c in range(v.shape[1]):
-            col = v[:, c]
-            v[:, c] = col + noise * max(1.0, float(np.mean(np.abs(col)))) * \
-                rng.standard_normal(v.shape[0])
-        out.append(v)
+        amplitude = [noise * max(1.0, float(np.mean(np.abs(v[:, c])))) for c in range(v.shape[1])]
+        seed = int(rng.integers(0, 2**64, dtype=np.uint64))
+        out.append(noise_reference.add_counter_noise(v, amplitude, seed))
     return out
 
 

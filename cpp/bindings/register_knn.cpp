@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "infonative/counter_normal.hpp"
 #include "infonative/knn.hpp"
 #include "infonative/legacy_normal.hpp"
 
@@ -97,6 +98,50 @@ const std::int64_t* permutations_of(const py::array& permutations, std::int64_t 
 }  // namespace
 
 void register_knn(py::module_& m) {
+    m.def(
+        "add_counter_noise",
+        [](py::array x, py::array_t<double, py::array::c_style | py::array::forcecast> amplitude,
+           std::uint64_t seed) {
+            const char* name = "add_counter_noise";
+            const PointSet p = point_set(x, name);
+            if (!x.writeable()) bad(name, "x is read-only");
+            if (amplitude.ndim() != 1 || amplitude.shape(0) != p.dim)
+                bad(name, "need one amplitude per column");
+            const std::int64_t item = p.dtype == DType::float32 ? 4 : 8;
+            const MutableMatrixView view{x.mutable_data(), p.dtype, p.n, p.dim, p.row_stride, item};
+            const double* a = amplitude.data();
+            py::gil_scoped_release release;
+            add_counter_noise(view, a, seed);
+        },
+        py::arg("x"), py::arg("amplitude"), py::arg("seed"),
+        "x[r, c] += amplitude[c] * counter_normal(seed, c * n + r), in place, for a C-contiguous "
+        "(n, d) float32/float64 array (the noise rounded to x's dtype, then added).");
+    m.def(
+        "counter_normals",
+        [](std::uint64_t seed, std::uint64_t first, std::int64_t count) {
+            if (count < 0) bad("counter_normals", "count must be >= 0");
+            py::array_t<double> out(count);
+            double* data = out.mutable_data();
+            py::gil_scoped_release release;
+            counter_normals(seed, first, count, data);
+            return out;
+        },
+        py::arg("seed"), py::arg("first"), py::arg("count"),
+        "Standard normal deviates first .. first + count - 1 of seed (infonative's kNN noise).");
+    m.def(
+        "ziggurat_tables",
+        [] {
+            const ZigguratTables& t = ziggurat_tables();
+            py::array_t<std::uint64_t> accept(256);
+            py::array_t<double> width(256), height(256);
+            for (int i = 0; i < 256; ++i) {
+                accept.mutable_data()[i] = t.accept[i];
+                width.mutable_data()[i] = t.width[i];
+                height.mutable_data()[i] = t.height[i];
+            }
+            return py::make_tuple(accept, width, height);
+        },
+        "The counter normals' ziggurat tables (accept, width, height), for tests.");
     m.def(
         "legacy_standard_normal",
         [](const py::capsule& bit_generator, py::array_t<double, py::array::c_style> out,

@@ -156,10 +156,11 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
     sklearn's absolute 10 eps floor (kept in feature_selection), any positive std counts, so
     the estimate is scale invariant down to the smallest scales.
 
-    noise (sklearn's tie-breaking): column c gets ``noise * max(1, mean|c|) * N(0, 1)``
-    after standardizing; draws come from ``rng`` column by column, variables in the given
-    order, columns left to right (one float64 ``standard_normal(N)`` each). float32 columns
-    get the noise rounded to float32, so noise below float32 resolution vanishes."""
+    noise (sklearn's tie-breaking): column c gets ``noise * max(1, mean|c|) * z`` after
+    standardizing, z standard normal: deviate ``c * N + r`` of a seed of 64 bits that each
+    variable draws from ``rng`` in the given order (``_core.counter_normals``: each deviate is
+    a function of (seed, index), so they are drawn in parallel). float32 columns get the
+    noise rounded to float32, so noise below float32 resolution vanishes."""
     dtype = common_dtype(arrays)
     out = []
     for arr in arrays:
@@ -179,14 +180,11 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
                 copy = work_array(work.shape, dtype)
                 np.copyto(copy, work)
                 work = copy
-            n = work.shape[0]
-            draws = work_array((n,), np.float64)
-            for j in range(work.shape[1]):
-                col = work[:, j]
-                amplitude = noise * max(1.0, float(np.mean(np.abs(col), dtype=np.float64)))
-                rng.standard_normal(out=draws)
-                draws *= amplitude
-                col += draws if dtype == np.float64 else draws.astype(dtype)
+            amplitude = np.array([noise * max(1.0, float(np.mean(np.abs(work[:, j]),
+                                                                dtype=np.float64)))
+                                  for j in range(work.shape[1])])
+            seed = int(rng.integers(0, 2**64, dtype=np.uint64))
+            _core.add_counter_noise(work, amplitude, seed)
         out.append(np.ascontiguousarray(work))
     return out
 

@@ -19,9 +19,11 @@ Ties and scale (sklearn's convention, the same on every estimator):
   so amplitudes below float32 resolution (about 6e-8 relative) vanish: use float64 data or a
   larger ``noise`` to break ties in float32 data.
 - ``random_state``: None (fresh entropy), an int seed, or a ``numpy.random.Generator``;
-  the same seed gives the same result. The noise is drawn from one Generator column by
-  column, variables in argument order, columns left to right, one ``standard_normal(N)``
-  per column. Your data is never modified.
+  the same seed gives the same result. Each variable (in argument order) draws a 64-bit seed
+  from the Generator, and its entry (r, c) gets the standard normal deviate ``c * N + r`` of
+  that seed: a counter-indexed stream (SplitMix64 through a 256-layer ziggurat,
+  ``_core.counter_normals``), drawn in parallel, the same bits for any thread count. Your
+  data is never modified.
 
 Negative estimates: the estimators return the raw value of the formula. KSG and
 Frenzel-Pompe estimates of a small or zero MI are often slightly negative, and the KL

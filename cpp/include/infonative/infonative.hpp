@@ -1,5 +1,6 @@
 // Everything in the public C++ API.
 #pragma once
+#include "infonative/counter_normal.hpp"
 #include "infonative/distribution.hpp"
 #include "infonative/isa.hpp"
 #include "infonative/knn.hpp"
