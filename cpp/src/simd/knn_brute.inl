@@ -80,8 +80,12 @@ static INFONATIVE_INLINE V splat(T x) {
 // loaded value from a scalar load, an unpack and an insert (the same bits either way).
 template <class V, class T>
 static INFONATIVE_INLINE V broadcast(const T* p) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(V) == 64 && sizeof(T) == 8) return (V)_mm512_set1_pd(*p);
+#endif
 #if defined(__AVX__)
     if constexpr (sizeof(V) == 32 && sizeof(T) == 8) return (V)_mm256_broadcast_sd(p);
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 4) return (V)_mm256_broadcast_ss(p);
     if constexpr (sizeof(V) == 16 && sizeof(T) == 4) return (V)_mm_broadcast_ss(p);
 #endif
     return splat<V>(*p);

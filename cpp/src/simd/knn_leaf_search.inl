@@ -1,5 +1,5 @@
 // The leaf search kernel (brute_kernels.hpp, LeafNearestFn): the k nearest of every point of one
-// kd-tree leaf, a group of kQueries of them at a time. Part of knn_brute.inl (its helpers, its
+// kd-tree leaf, a group of kSearchLanes of them at a time. Part of knn_brute.inl (its helpers, its
 // anonymous namespace), so compiled once per instruction set.
 //
 // Each group walks the tree as KdTree::nearest_own walks it for one query: its own leaf, then
@@ -11,29 +11,26 @@
 // mostly need the same subtrees. Pruning only ever skips points that cannot enter a list, and
 // the lists keep the (distance, row) order: they end exactly as nearest_own leaves them.
 
-// A group's queries lane by lane: one vector of kQueries lanes per axis (the transpose of the
+// A group's queries lane by lane: one vector of kSearchLanes lanes per axis (the transpose of the
 // brute-force scans, which run vectors across candidates). Each candidate of a leaf is then
 // broadcast once against the whole group, and a leaf of fewer than kLeafSlots points costs
 // only its points.
-template <class T>
-struct GroupLanes;
-template <>
-struct GroupLanes<float> {
-    typedef float V __attribute__((vector_size(4 * sizeof(float))));
+template <class T, int kLanes>
+struct GroupLanes {
+    typedef T V __attribute__((vector_size(kLanes * sizeof(T))));
 };
-template <>
-struct GroupLanes<double> {
-    typedef double V __attribute__((vector_size(4 * sizeof(double))));
-};
-static_assert(kQueries == 4, "a group is four lanes");
-template <class T>
-using gvec_t = typename GroupLanes<T>::V;
+template <class T, int kLanes>
+using gvec_t = typename GroupLanes<T, kLanes>::V;
+// The search's groups: four queries (eight measured no faster on AVX-512: the wider union
+// of the group's subtrees costs what the fewer walks save).
+constexpr int kSearchLanes = 4;
+static_assert(kSearchLanes * knn_detail::kLeafSlots <= 64, "a leaf's hits fit one word");
 
 // The tree of a LeafTree, typed, with its dimension fixed at compile time where kDim is; and
 // what the leaf kernels compute on it for a group.
-template <class T, class Norm, int kDim>
+template <class T, class Norm, int kDim, int kLanes>
 struct TypedLeafTree {
-    using G = gvec_t<T>;
+    using G = gvec_t<T, kLanes>;
     static constexpr int kSlots = knn_detail::kLeafSlots;
     const Norm& norm;
     const knn_detail::LeafTree& tree;
@@ -91,16 +88,17 @@ struct TypedLeafTree {
 // The queries of one group (count of them real, the rest NaN padding) and their lists.
 template <class T, class Norm, int kDim>
 struct GroupSearch {
-    using G = gvec_t<T>;
+    static constexpr int kQueries = kSearchLanes;
+    using G = gvec_t<T, kQueries>;
     static constexpr int kSlots = knn_detail::kLeafSlots;
-    const TypedLeafTree<T, Norm, kDim>& t;
+    const TypedLeafTree<T, Norm, kDim, kSearchLanes>& t;
     List<T>* lists;
     int count;
     std::uint32_t real;  // bit i: query i is real
     G q[kDim > 0 ? kDim : knn_detail::kLeafSearchMaxDim];  // axis a of the group's queries
     G worst;  // each list's k-th distance
 
-    GroupSearch(const TypedLeafTree<T, Norm, kDim>& tree, const T* queries, List<T>* l, int c)
+    GroupSearch(const TypedLeafTree<T, Norm, kDim, kSearchLanes>& tree, const T* queries, List<T>* l, int c)
         : t(tree), lists(l), count(c), real((1u << c) - 1) {
         for (int a = 0; a < t.dim(); ++a) q[a] = load<G>(queries + a * kSlots);
         update_worst();
@@ -203,7 +201,8 @@ struct GroupSearch {
 template <class T, class Norm, int kDim>
 static void leaf_nearest_impl(const knn_detail::LeafTree& tree, std::int32_t leaf,
                               const Norm& norm, int k, T* dist, std::int32_t* row) {
-    const TypedLeafTree<T, Norm, kDim> t{norm, tree};
+    constexpr int kQueries = kSearchLanes;
+    const TypedLeafTree<T, Norm, kDim, kQueries> t{norm, tree};
     const T* block = t.block(leaf);
     const std::int32_t* rows = t.rows(leaf);
     const int size = t.size(leaf);
