@@ -102,10 +102,19 @@ class RankGrid {
 
     Index row_at(Index pos) const { return rows_[std::size_t(pos)]; }
 
-    // The k nearest points to the grid's own point at position pos, itself excluded.
+    // The k nearest points to the grid's own point at position pos, itself excluded (best
+    // reset). The usual k = 3 runs in a FixedNeighbours list (registers), copied out at the end.
     void nearest_own(Index pos, Neighbours<T>& best) const {
+        if (best.k != 3) return nearest_own_in(pos, best);
+        FixedNeighbours<T, 3> local;
+        nearest_own_in(pos, local);
+        local.copy_to(best);
+    }
+
+  private:
+    template <class List>
+    void nearest_own_in(Index pos, List& best) const {
         const T qx = coords_[2 * std::size_t(pos)], qy = coords_[2 * std::size_t(pos) + 1];
-        const Index self = rows_[std::size_t(pos)];
         const int g = side_;
         const int cx = cell_x_[std::size_t(pos)], cy = cell_y_[std::size_t(pos)];
         // the scanned block of cells [x0, x1] x [y0, y1]: first the 3 x 3 around q's cell,
@@ -113,7 +122,13 @@ class RankGrid {
         // on the side nearest to q
         int x0 = std::max(cx - 1, 0), x1 = std::min(cx + 1, g - 1);
         int y0 = std::max(cy - 1, 0), y1 = std::min(cy + 1, g - 1);
-        for (int y = y0; y <= y1; ++y) scan_run(qx, qy, self, y, x0, x1, best);
+        // nearest rows first: the list fills with close points, and the candidates after them
+        // mostly fail the test against its k-th distance (a well predicted branch)
+        scan_run(qx, qy, pos, cy, x0, x1, best);
+        const bool below_first = qy - low_[1][std::size_t(cy)] < high_[1][std::size_t(cy)] - qy;
+        const int near = below_first ? cy - 1 : cy + 1, far = below_first ? cy + 1 : cy - 1;
+        if (near >= y0 && near <= y1) scan_run(qx, qy, pos, near, x0, x1, best);
+        if (far >= y0 && far <= y1) scan_run(qx, qy, pos, far, x0, x1, best);
         const T inf = std::numeric_limits<T>::infinity();
         for (;;) {
             const T left = x0 > 0 ? T(qx - high_[0][std::size_t(x0 - 1)]) : inf;
@@ -124,39 +139,48 @@ class RankGrid {
             // as kd_tree.hpp's may_hold_better: ties at the k-th distance may enter, except at
             // distance 0 (exact duplicates); gap is infinite once every cell is scanned
             const T worst = best.worst();
-            if (gap == inf || !(gap < worst || (gap == worst && worst > 0))) return;
+            if (gap == inf || !(gap < worst || (gap == worst && worst > 0))) break;
             if (gap == left) {
                 --x0;
-                for (int y = y0; y <= y1; ++y) scan_run(qx, qy, self, y, x0, x0, best);
+                for (int y = y0; y <= y1; ++y) scan_run(qx, qy, pos, y, x0, x0, best);
             } else if (gap == right) {
                 ++x1;
-                for (int y = y0; y <= y1; ++y) scan_run(qx, qy, self, y, x1, x1, best);
+                for (int y = y0; y <= y1; ++y) scan_run(qx, qy, pos, y, x1, x1, best);
             } else if (gap == down) {
                 --y0;
-                scan_run(qx, qy, self, y0, x0, x1, best);
+                scan_run(qx, qy, pos, y0, x0, x1, best);
             } else {
                 ++y1;
-                scan_run(qx, qy, self, y1, x0, x1, best);
+                scan_run(qx, qy, pos, y1, x0, x1, best);
             }
         }
     }
 
-  private:
     // The first position of rank chunk c (of either axis): ranks p with p G / n == c.
     std::int64_t chunk_begin(int c) const { return (std::int64_t(c) * n_ + side_ - 1) / side_; }
 
-    // Offers the points of cells first_col..last_col of grid row y.
-    void scan_run(T qx, T qy, Index self, int y, int first_col, int last_col,
-                  Neighbours<T>& best) const {
+    // Offers the points of cells first_col..last_col of grid row y, but the query's own
+    // position `self` (split around it rather than tested point by point).
+    template <class List>
+    void scan_run(T qx, T qy, Index self, int y, int first_col, int last_col, List& best) const {
         const std::size_t row_start = std::size_t(y) * std::size_t(side_);
         const Index b = start_[row_start + std::size_t(first_col)];
         const Index e = start_[row_start + std::size_t(last_col) + 1];
+        if (self >= b && self < e) {
+            offer_range(qx, qy, b, self, best);
+            offer_range(qx, qy, self + 1, e, best);
+        } else {
+            offer_range(qx, qy, b, e, best);
+        }
+    }
+
+    template <class List>
+    void offer_range(T qx, T qy, Index b, Index e, List& best) const {
         for (Index p = b; p < e; ++p) {
             const T dx = std::abs(T(coords_[2 * std::size_t(p)] - qx));
             const T dy = std::abs(T(coords_[2 * std::size_t(p) + 1] - qy));
             const T d = dx < dy ? dy : dx;
-            if (d <= best.worst() && rows_[std::size_t(p)] != self)
-                best.offer(d, rows_[std::size_t(p)]);
+            if (d <= best.worst()) best.offer(d, rows_[std::size_t(p)]);
         }
     }
 
