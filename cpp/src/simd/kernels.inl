@@ -90,8 +90,7 @@ static Range<compute_t<S>> float_block_range(const S* x, std::int64_t n) {
 // IEEE formats are sign-magnitude: flipping the magnitude bits of negative values gives
 // integer keys in the order of the values (-0 just below +0), and keys beyond +-inf's are
 // NaNs. Max and min of keys take integer operations only: for 16-bit types twice the lanes of
-// the float pass and no conversions, and beside an exp pass's floating-point work they run
-// almost for free (NextBlock below).
+// the float pass and no conversions.
 typedef std::int16_t i16v __attribute__((vector_size(kVectorBytes)));
 template <class S> struct OrderKey;
 template <> struct OrderKey<Half> {
@@ -103,16 +102,6 @@ template <> struct OrderKey<BFloat16> {
     using K = std::int16_t;
     using KV = i16v;
     static constexpr std::uint16_t inf_bits = 0x7f80;
-};
-template <> struct OrderKey<float> {
-    using K = std::int32_t;
-    using KV = i32v;
-    static constexpr std::uint32_t inf_bits = 0x7f800000;
-};
-template <> struct OrderKey<double> {
-    using K = std::int64_t;
-    using KV = i64v;
-    static constexpr std::uint64_t inf_bits = 0x7ff0000000000000;
 };
 
 // The key map flips the magnitude bits where the sign bit is set; it is its own inverse.
