@@ -199,6 +199,24 @@ def test_native_legacy_normals_are_randomstates(size, drawn_before, threads, res
                                   np.random.default_rng(1).standard_normal(5))
 
 
+@pytest.mark.parametrize("words_before", [1, 3, 310 * 2 + 3, 623])
+def test_native_legacy_normals_from_any_key_position(words_before):
+    # an MT19937 RandomState's normals are drawn from a copy of its key: any position, odd ones
+    # too (a 53-bit double then takes the key's last word and the next key's first), and the
+    # state afterwards, as numpy leaves it
+    for seed in (0, 5):
+        theirs, ours = np.random.RandomState(seed), np.random.RandomState(seed)
+        for rs in (theirs, ours):
+            rs.randint(0, 2**32, size=words_before, dtype=np.uint32)  # one 32-bit word each
+        assert ours.get_state()[2] % 2 == words_before % 2
+        for size in (1, 2, 301, 1001):
+            np.testing.assert_array_equal(fs._standard_normal(ours, size),
+                                          theirs.standard_normal(size))
+            mine, numpys = ours.get_state(), theirs.get_state()
+            np.testing.assert_array_equal(mine[1], numpys[1])
+            assert mine[2:] == numpys[2:]
+
+
 @pytest.mark.parametrize("layout", ["C", "F", "one column"])
 def test_scaled_noisy_inputs_are_sklearns_in_every_layout(layout):
     # the wrapper scales and adds noise in place where sklearn's X[:, mask] copy would have

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -163,6 +164,31 @@ void register_knn(py::module_& m) {
         py::arg("bit_generator"), py::arg("out"), py::arg("has_gauss"), py::arg("gauss"),
         "Fill out as RandomState.standard_normal would, from the capsule of its bit generator "
         "(the caller holds its lock) and its cached normal; returns the new (has_gauss, gauss).");
+    m.def(
+        "legacy_standard_normal_mt19937",
+        [](py::array_t<std::uint32_t, py::array::c_style> key, int pos,
+           py::array_t<double, py::array::c_style> out, bool has_gauss, double gauss) {
+            const char* name = "legacy_standard_normal_mt19937";
+            if (key.ndim() != 1 || key.shape(0) != Mt19937State::kWords || !key.writeable())
+                bad(name, "key must be a writable array of 624 uint32 words");
+            if (pos < 0 || pos > Mt19937State::kWords) bad(name, "pos must be in [0, 624]");
+            if (!out.writeable()) bad(name, "out is read-only");
+            Mt19937State state;
+            std::copy(key.data(), key.data() + Mt19937State::kWords, state.key);
+            state.pos = pos;
+            LegacyGaussCache cache{has_gauss, gauss};
+            double* data = out.mutable_data();
+            const std::int64_t count = out.size();
+            {
+                py::gil_scoped_release release;
+                legacy_standard_normal_mt19937(&state, data, count, &cache);
+            }
+            std::copy(state.key, state.key + Mt19937State::kWords, key.mutable_data());
+            return py::make_tuple(state.pos, cache.has_gauss, cache.gauss);
+        },
+        py::arg("key"), py::arg("pos"), py::arg("out"), py::arg("has_gauss"), py::arg("gauss"),
+        "legacy_standard_normal for an MT19937 RandomState, from its state (key, updated in "
+        "place, and pos); returns the new (pos, has_gauss, gauss).");
     m.def(
         "knn_entropy",
         [](const py::array& x, int k, double p) {

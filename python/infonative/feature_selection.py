@@ -75,12 +75,21 @@ def _check_params(func, n_neighbors, copy, random_state, n_jobs):
 def _standard_normal(rng, size) -> np.ndarray:
     """rng.standard_normal(size=size), bitwise, and rng in the same state afterwards. A
     RandomState's polar method runs natively: its uniforms in order, its logarithms in
-    parallel (_core.legacy_standard_normal); a Generator draws as it always does."""
+    parallel (_core.legacy_standard_normal); over MT19937 (the default) from a copy of its
+    state, the generator inlined; a Generator draws as it always does."""
     bit_generator = getattr(rng, "_bit_generator", None)  # numpy >= 1.17
     if not isinstance(rng, np.random.RandomState) or bit_generator is None:
         return rng.standard_normal(size=size)
     shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
     out = work_array(shape, np.float64)
+    if isinstance(bit_generator, np.random.MT19937):
+        with bit_generator.lock:
+            name, key, pos, has_gauss, gauss = rng.get_state(legacy=True)
+            key = np.array(key, dtype=np.uint32)
+            pos, has_gauss, gauss = _core.legacy_standard_normal_mt19937(
+                key, int(pos), out.reshape(-1), bool(has_gauss), float(gauss))
+            rng.set_state((name, key, pos, int(has_gauss), gauss))
+        return out
     with bit_generator.lock:
         state = rng.get_state(legacy=False)
         has_gauss, gauss = _core.legacy_standard_normal(

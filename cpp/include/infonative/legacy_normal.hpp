@@ -20,4 +20,18 @@ struct LegacyGaussCache {
 void legacy_standard_normal(double (*next_double)(void*), void* state, double* out,
                             std::int64_t count, LegacyGaussCache* cache);
 
+// numpy's MT19937 state as RandomState.get_state() lists it: 624 key words and the position
+// of the next one (624: the key is twisted before the next draw).
+struct Mt19937State {
+    static constexpr int kWords = 624;
+    std::uint32_t key[kWords];
+    int pos;
+};
+
+// The same numbers for a RandomState over MT19937 (its default), from a copy of its state
+// (advanced as numpy advances it): the generator runs inlined here instead of through the bit
+// generator's function pointer, ~3x faster.
+void legacy_standard_normal_mt19937(Mt19937State* state, double* out, std::int64_t count,
+                                    LegacyGaussCache* cache);
+
 }  // namespace infonative
