@@ -128,14 +128,25 @@ void polar_normals(Uniform next_double, double* out, std::int64_t count, LegacyG
     // (the last pair's x1 aside when the count is odd: its normal is the one cached)
     const std::int64_t pairs = (count - first + 1) / 2;
     double last_x1 = 0.0, last_x2 = 0.0;
-    for (std::int64_t p = 0; p < pairs; ++p) {
+    // All pairs but the last: every attempt is stored, and the position moves on only for an
+    // accepted one (a branch on the acceptance, false one time in five, mispredicted often).
+    const std::int64_t whole_end = first + 2 * (pairs - 1);
+    for (std::int64_t at = first; at < whole_end;) {
+        const double x1 = 2.0 * next_double() - 1.0;
+        const double x2 = 2.0 * next_double() - 1.0;
+        const double r2 = x1 * x1 + x2 * x2;
+        out[at] = x2;
+        out[at + 1] = x1;
+        at += 2 * std::int64_t((r2 < 1.0) & (r2 != 0.0));
+    }
+    if (pairs > 0) {
         double x1, x2, r2;
         do {
             x1 = 2.0 * next_double() - 1.0;
             x2 = 2.0 * next_double() - 1.0;
             r2 = x1 * x1 + x2 * x2;
         } while (r2 >= 1.0 || r2 == 0.0);
-        const std::int64_t at = first + 2 * p;
+        const std::int64_t at = whole_end;
         out[at] = x2;
         if (at + 1 < count) {
             out[at + 1] = x1;
