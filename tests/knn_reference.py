@@ -273,14 +273,13 @@ def standardize(a) -> np.ndarray:
 
 def add_noise(variables, noise: float, rng: np.random.Generator):
     """The spec's noise: variables in argument order, each drawing a 64-bit seed from rng;
-    column c gets noise * max(1, mean|c|) times the counter normals c * N .. c * N + N - 1 of
+    column c gets noise * max(1, mean|c|) (summed in row order) times the counter normals c * N .. c * N + N - 1 of
     that seed (noise_reference.py)."""
     out = []
     for v in variables:
         v = as_samples(v)
-        amplitude = [noise * max(1.0, float(np.mean(np.abs(v[:, c])))) for c in range(v.shape[1])]
         seed = int(rng.integers(0, 2**64, dtype=np.uint64))
-        out.append(noise_reference.add_counter_noise(v, amplitude, seed))
+        out.append(noise_reference.add_counter_noise(v, noise, seed))
     return out
 
 

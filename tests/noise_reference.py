@@ -105,8 +105,14 @@ def counter_normals(seed: int, first: int, count: int) -> np.ndarray:
     return out
 
 
-def add_counter_noise(v: np.ndarray, amplitude, seed: int) -> np.ndarray:
-    """v (N, d) float64 plus amplitude[c] * deviate(c * N + r) in entry (r, c)."""
+def amplitudes(v: np.ndarray, noise: float) -> np.ndarray:
+    """noise * max(1, mean |v_c|) per column, the mean summed in float64 in row order."""
+    mean_abs = np.cumsum(np.abs(v.astype(np.float64)), axis=0)[-1] / v.shape[0]
+    return noise * np.maximum(1.0, mean_abs)
+
+
+def add_counter_noise(v: np.ndarray, noise: float, seed: int) -> np.ndarray:
+    """v (N, d) float64 plus a_c * deviate(c * N + r) in entry (r, c), a = amplitudes(v, noise)."""
     n, d = v.shape
     z = counter_normals(seed, 0, n * d).reshape(d, n).T
-    return v + np.asarray(amplitude)[None, :] * z
+    return v + amplitudes(v, noise)[None, :] * z

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -101,22 +102,20 @@ const std::int64_t* permutations_of(const py::array& permutations, std::int64_t 
 void register_knn(py::module_& m) {
     m.def(
         "add_counter_noise",
-        [](py::array x, py::array_t<double, py::array::c_style | py::array::forcecast> amplitude,
-           std::uint64_t seed) {
+        [](py::array x, double noise, std::uint64_t seed) {
             const char* name = "add_counter_noise";
             const PointSet p = point_set(x, name);
             if (!x.writeable()) bad(name, "x is read-only");
-            if (amplitude.ndim() != 1 || amplitude.shape(0) != p.dim)
-                bad(name, "need one amplitude per column");
+            if (!(noise >= 0 && noise < HUGE_VAL)) bad(name, "noise must be finite and >= 0");
             const std::int64_t item = p.dtype == DType::float32 ? 4 : 8;
             const MutableMatrixView view{x.mutable_data(), p.dtype, p.n, p.dim, p.row_stride, item};
-            const double* a = amplitude.data();
             py::gil_scoped_release release;
-            add_counter_noise(view, a, seed);
+            add_counter_noise(view, noise, seed);
         },
-        py::arg("x"), py::arg("amplitude"), py::arg("seed"),
-        "x[r, c] += amplitude[c] * counter_normal(seed, c * n + r), in place, for a C-contiguous "
-        "(n, d) float32/float64 array (the noise rounded to x's dtype, then added).");
+        py::arg("x"), py::arg("noise"), py::arg("seed"),
+        "x[r, c] += noise * max(1, mean|x[:, c]|) * counter_normal(seed, c * n + r), in place, "
+        "for a C-contiguous (n, d) float32/float64 array (the mean summed in row order, the "
+        "noise rounded to x's dtype, then added).");
     m.def(
         "counter_normals",
         [](std::uint64_t seed, std::uint64_t first, std::int64_t count) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "row_driver.hpp"
 
@@ -105,19 +106,32 @@ inline double deviate(const ZigguratTables& t, std::uint64_t seed, std::uint64_t
 }
 
 template <class T>
-void add_noise_typed(const MutableMatrixView& v, const double* amplitude, std::uint64_t seed) {
+T& entry(const MutableMatrixView& v, std::int64_t r, std::int64_t c) {
+    return *reinterpret_cast<T*>(static_cast<unsigned char*>(v.data) + r * v.row_stride +
+                                 c * v.col_stride);
+}
+
+template <class T>
+void add_noise_typed(const MutableMatrixView& v, double noise, std::uint64_t seed) {
     const ZigguratTables& t = ziggurat_tables();
+    std::vector<double> amplitude(std::size_t(v.cols));
+#pragma omp parallel for schedule(dynamic, 1) if (v.rows * v.cols >= 2 * kChunk && v.cols > 1)
+    for (std::int64_t c = 0; c < v.cols; ++c) {
+        double sum = 0;
+        for (std::int64_t r = 0; r < v.rows; ++r) sum += std::abs(double(entry<T>(v, r, c)));
+        const double mean = sum / double(v.rows);
+        amplitude[std::size_t(c)] = noise * (mean > 1 ? mean : 1.0);
+    }
     const std::int64_t chunks_per_column = (v.rows + kChunk - 1) / kChunk;
     const std::int64_t items = chunks_per_column * v.cols;
 #pragma omp parallel for schedule(dynamic, 1) if (v.rows * v.cols >= 2 * kChunk)
     for (std::int64_t item = 0; item < items; ++item) {
         const std::int64_t c = item / chunks_per_column, r0 = item % chunks_per_column * kChunk;
         const std::int64_t r1 = r0 + kChunk < v.rows ? r0 + kChunk : v.rows;
-        auto* column = static_cast<unsigned char*>(v.data) + c * v.col_stride;
         for (std::int64_t r = r0; r < r1; ++r) {
-            T* entry = reinterpret_cast<T*>(column + r * v.row_stride);
             const double z = deviate(t, seed, std::uint64_t(c * v.rows + r));
-            *entry = *entry + T(amplitude[c] * z);
+            T& x = entry<T>(v, r, c);
+            x = x + T(amplitude[std::size_t(c)] * z);
         }
     }
 }
@@ -141,17 +155,15 @@ void counter_normals(std::uint64_t seed, std::uint64_t first, std::int64_t count
     for (std::int64_t i = 0; i < count; ++i) out[i] = deviate(t, seed, first + std::uint64_t(i));
 }
 
-void add_counter_noise(const MutableMatrixView& view, const double* amplitude,
-                       std::uint64_t seed) {
+void add_counter_noise(const MutableMatrixView& view, double noise, std::uint64_t seed) {
     const MatrixView read{view.data, view.dtype, view.rows, view.cols, view.row_stride,
                           view.col_stride};
     detail::check_view(read, "add_counter_noise");
-    if (view.rows > 0 && view.cols > 0 && !amplitude)
-        throw std::invalid_argument("add_counter_noise: null amplitudes");
+    if (view.rows == 0 || view.cols == 0) return;
     if (view.dtype == DType::float64)
-        add_noise_typed<double>(view, amplitude, seed);
+        add_noise_typed<double>(view, noise, seed);
     else if (view.dtype == DType::float32)
-        add_noise_typed<float>(view, amplitude, seed);
+        add_noise_typed<float>(view, noise, seed);
     else
         throw std::invalid_argument("add_counter_noise: dtype must be float32 or float64");
 }

@@ -157,7 +157,7 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
     the estimate is scale invariant down to the smallest scales.
 
     noise (sklearn's tie-breaking): column c gets ``noise * max(1, mean|c|) * z`` after
-    standardizing, z standard normal: deviate ``c * N + r`` of a seed of 64 bits that each
+    standardizing (mean|c| summed in float64 in row order), z standard normal: deviate ``c * N + r`` of a seed of 64 bits that each
     variable draws from ``rng`` in the given order (``_core.counter_normals``: each deviate is
     a function of (seed, index), so they are drawn in parallel). float32 columns get the
     noise rounded to float32, so noise below float32 resolution vanishes."""
@@ -180,11 +180,8 @@ def prepare(arrays: Sequence[np.ndarray], standardize: bool, noise: float,
                 copy = work_array(work.shape, dtype)
                 np.copyto(copy, work)
                 work = copy
-            amplitude = np.array([noise * max(1.0, float(np.mean(np.abs(work[:, j]),
-                                                                dtype=np.float64)))
-                                  for j in range(work.shape[1])])
             seed = int(rng.integers(0, 2**64, dtype=np.uint64))
-            _core.add_counter_noise(work, amplitude, seed)
+            _core.add_counter_noise(work, noise, seed)
         out.append(np.ascontiguousarray(work))
     return out
 

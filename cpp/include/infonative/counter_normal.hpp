@@ -30,9 +30,10 @@ double counter_normal(std::uint64_t seed, std::uint64_t index);
 // Fills out[0, count) with deviates first, first + 1, ... of seed (in parallel for large counts).
 void counter_normals(std::uint64_t seed, std::uint64_t first, std::int64_t count, double* out);
 
-// Adds amplitude[c] * deviate(seed, c * rows + r) to entry (r, c) of a rows x cols float32 or
-// float64 matrix (view.data is written): x + float(amplitude * z) in x's type, no fused
-// multiply-add. Throws std::invalid_argument for other dtypes or inconsistent views.
-void add_counter_noise(const MutableMatrixView& view, const double* amplitude, std::uint64_t seed);
+// Adds a_c * deviate(seed, c * rows + r) to entry (r, c) of a rows x cols float32 or float64
+// matrix (view.data is written): x + float(a_c * z) in x's type, no fused multiply-add, where
+// a_c = noise * max(1, mean |x_c|), the mean summed in double in row order. Throws
+// std::invalid_argument for other dtypes or inconsistent views.
+void add_counter_noise(const MutableMatrixView& view, double noise, std::uint64_t seed);
 
 }  // namespace infonative
