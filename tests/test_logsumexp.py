@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
+import ml_dtypes
 import mpmath
 import numpy as np
 import pytest
-from conftest import (F64, INT_DTYPES, WIDE_DTYPES, assert_close, dtype_id, magnitude,
-                      quiet, tols, to_float64_truth)
+from conftest import (F64, HALF_DTYPES, INT_DTYPES, WIDE_DTYPES, assert_close, assert_within_ulp,
+                      dtype_id, magnitude, quiet, tols, to_float64_truth)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -166,6 +169,63 @@ def test_blocks_below_and_at_the_running_maximum(dtype):
     _check(a, inf.logsumexp(a), _ref(a), dtype)
     rows = np.stack([a, a[::-1]])
     _check(rows, inf.logsumexp(rows, axis=1), _ref(rows, axis=1), dtype)
+
+
+ONE_PASS_STOPS = {
+    "new maximum": 25.0, "tie with the maximum": 20.0, "minus infinity": -np.inf,
+    "far below the maximum": -100.0, "huge and negative": None,  # -max / 2 of the dtype
+}
+
+
+@pytest.mark.parametrize("dtype", WIDE_DTYPES + HALF_DTYPES, ids=dtype_id)
+@pytest.mark.parametrize("stop", list(ONE_PASS_STOPS), ids=str)
+def test_one_pass_stops_inside_a_block(dtype, stop):
+    def check(a, got, expected):
+        if dtype in HALF_DTYPES:
+            assert np.asarray(got).dtype == dtype
+            assert_within_ulp(got, expected, dtype)
+        else:
+            _check(a, got, expected, dtype)
+
+    # On AVX-512, blocks below the running maximum are summed in the pass that finds their
+    # range, run by run; a run holding a new maximum, a tie with it, -inf or an entry beyond the
+    # fast exp's reach is dropped and the rest of its block gets the two passes. Stops land
+    # mid-block and mid-run, in the middle of a piece and in its last block.
+    rng = np.random.default_rng(11)
+    n = 3 * 32768 + 1001
+    for where in (5 * 4096 + 1000, 32768 + 7 * 4096 + 77, 2 * 32768 + 4096 + 300, n - 5):
+        a = (rng.standard_normal(n) * 3).astype(dtype)
+        a[::32768] = 20       # every piece has its maximum in its first block
+        value = ONE_PASS_STOPS[stop]
+        if value is None:
+            value = -float(ml_dtypes.finfo(dtype).max) / 2
+        a[where] = value
+        a[where + 3] = value
+        check(a, inf.logsumexp(a), _ref(a))
+        rows = a[: 4 * 8191].reshape(4, 8191)  # rows that are one piece each
+        check(rows, inf.logsumexp(rows, axis=1), _ref(rows, axis=1))
+
+
+@pytest.mark.parametrize("dtype", WIDE_DTYPES + HALF_DTYPES, ids=dtype_id)
+def test_one_pass_passes_nan_and_inf_of_later_blocks(dtype):
+    a = (np.random.default_rng(12).standard_normal(50_000) * 3).astype(dtype)
+    for special, expected in ((np.nan, np.nan), (np.inf, np.inf)):
+        b = a.copy()
+        b[6 * 4096 + 123] = special
+        np.testing.assert_equal(float(inf.logsumexp(b)), expected)
+
+
+@pytest.mark.parametrize("dtype", WIDE_DTYPES, ids=dtype_id)
+def test_dominant_maximum_in_a_later_block_keeps_the_log1p_accuracy(dtype):
+    # Every term but one is e^-60 of the maximum, which comes mid-run in a late block: the sum
+    # must keep it apart (the accurate form), not add the small terms to it relative to an
+    # earlier, lower reference, where they would vanish.
+    n = 30_000
+    a = np.full(n, -60.0, dtype=dtype)
+    a[6 * 4096 + 1234] = 0
+    expected = math.log1p((n - 1) * math.exp(-60.0))
+    got = float(inf.logsumexp(a))
+    assert abs(got - expected) <= 4 * np.finfo(dtype).eps * expected
 
 
 NINF, PINF, NAN = -np.inf, np.inf, np.nan
