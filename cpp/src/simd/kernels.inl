@@ -357,7 +357,7 @@ static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>&
 // reference): then the run's sums are those of the two passes' fast path, bit for bit. The first
 // run that did not qualify (a new maximum, -inf, an outlier far below) is dropped, and the rest
 // of the block from its start gets the two passes.
-template <class S> constexpr bool kOnePassBelow = kTermExpKeepsNaN;
+constexpr bool kOnePassBelow = kTermExpKeepsNaN;
 
 // Whether any lane of a comparison result is set.
 template <class M> static INFONATIVE_INLINE bool any_lane(M mask) {
@@ -387,6 +387,8 @@ static std::int64_t below_reference_prefix_sums(const S* x, std::int64_t n, vec_
     V hi[4], lo[4];
     for (int c = 0; c < 4; ++c) hi[c] = splat<V>(-C(kInf)), lo[c] = splat<V>(C(kInf));
     V accepted_low = splat<V>(C(kInf));
+    auto larger = [](V a, V b) { return a > b ? a : b; };
+    auto smaller = [](V a, V b) { return a < b ? a : b; };
     std::int64_t i = 0;
     for (; i + kRunLength <= n; i += kRunLength) {
         const V rest_before = lanes.rest;
@@ -402,11 +404,8 @@ static std::int64_t below_reference_prefix_sums(const S* x, std::int64_t n, vec_
             lanes.rest += (e[0] + e[1]) + (e[2] + e[3]);
         }
         // hi and lo span every run so far, all but this one checked already
-        const V run_hi = (hi[0] > hi[1] ? hi[0] : hi[1]) > (hi[2] > hi[3] ? hi[2] : hi[3])
-                             ? (hi[0] > hi[1] ? hi[0] : hi[1])
-                             : (hi[2] > hi[3] ? hi[2] : hi[3]);
-        const V lo01 = lo[0] < lo[1] ? lo[0] : lo[1], lo23 = lo[2] < lo[3] ? lo[2] : lo[3];
-        const V run_lo = lo01 < lo23 ? lo01 : lo23;
+        const V run_hi = larger(larger(hi[0], hi[1]), larger(hi[2], hi[3]));
+        const V run_lo = smaller(smaller(lo[0], lo[1]), smaller(lo[2], lo[3]));
         if (any_lane((run_hi >= m) | (run_lo - m < kExpFastFloor<C>))) {
             lanes.rest = rest_before;  // the run's terms are dropped
             break;
@@ -446,7 +445,7 @@ template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStat
     LseStats done, special;
     LseLanes<S> lanes;
     C reference = -C(kInf), low = C(kInf);
-    bool one_pass = kOnePassBelow<S>;
+    bool one_pass = kOnePassBelow;
     for (std::int64_t block = 0; block < n; block += kBlock<S>) {
         std::int64_t b = block, len = n - block < kBlock<S> ? n - block : kBlock<S>;
         bool tried_one_pass = false;
