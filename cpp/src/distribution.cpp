@@ -53,7 +53,7 @@ double prescale_for(double total) {
 // from memory once and from cache the second time.
 template <class RowFn> bool for_short_rows(const MatrixView& x, RowFn row_fn) {
     if (detail::pieces_per_row(x.cols) != 1) return false;
-    const std::int64_t grab = detail::rows_per_grab(x.cols);
+    const std::int64_t grab = detail::rows_per_grab(x.rows, x.cols);
 #pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
     for (std::int64_t r = 0; r < x.rows; ++r) row_fn(r);
     return true;

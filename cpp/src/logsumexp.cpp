@@ -97,7 +97,7 @@ void logsumexp_weighted_rows(const MatrixView& x, const MatrixView& b, double* l
     detail::check_view(b, "logsumexp weights");
     if (x.rows != b.rows || x.cols != b.cols)
         throw std::invalid_argument("logsumexp: weights b must have the shape of a");
-    const std::int64_t grab = detail::rows_per_grab(x.cols);
+    const std::int64_t grab = detail::rows_per_grab(x.rows, x.cols);
 #pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
     for (std::int64_t r = 0; r < x.rows; ++r) weighted_row(x, b, r, lse + r, sign + r);
 }
@@ -166,7 +166,7 @@ void softmax_like(const MatrixView& x, const MutableMatrixView& out, bool log_ou
     };
 
     if (one_piece) {  // one pass per row while it is in cache
-        const std::int64_t grab = detail::rows_per_grab(x.cols);
+        const std::int64_t grab = detail::rows_per_grab(x.rows, x.cols);
 #pragma omp parallel for schedule(dynamic, grab) if (detail::worth_parallel(x.rows, x.cols))
         for (std::int64_t r = 0; r < x.rows; ++r) {
             LseStats s;

@@ -41,11 +41,17 @@ inline int thread_index() {
 #endif
 }
 
-// Rows handed to a thread at a time: about one piece's worth of work, so that the dynamic
-// schedule balances load (another process on a core, uneven rows) at a negligible cost.
-// Which thread computes a row never changes its result.
-inline std::int64_t rows_per_grab(std::int64_t cols) {
-    return cols >= kPieceLength ? 1 : kPieceLength / (cols > 0 ? cols : 1);
+// Rows handed to a thread at a time: about eight pieces' worth of work, so that a thread reads
+// runs of consecutive rows (a kernel's prefetch past the end of a row then fetches the start of
+// the thread's own next row; a grab of one row of 32000 float16 was 6% slower), but at least
+// four grabs per thread, so that the dynamic schedule still balances load (another process on
+// a core, uneven rows). Which thread computes a row never changes its result.
+constexpr std::int64_t kGrabElements = 8 * kPieceLength;
+inline std::int64_t rows_per_grab(std::int64_t rows, std::int64_t cols) {
+    const std::int64_t by_size = cols >= kGrabElements ? 1 : kGrabElements / (cols > 0 ? cols : 1);
+    const std::int64_t by_balance = rows / (4 * std::int64_t(max_threads()));
+    const std::int64_t grab = by_size < by_balance ? by_size : by_balance;
+    return grab > 1 ? grab : 1;
 }
 
 inline std::int64_t pieces_per_row(std::int64_t cols) {
@@ -97,7 +103,7 @@ template <class Stats, class Compute, class Merge, class Finish>
 void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge merge,
                  Finish finish) {
     const std::int64_t per_row = pieces_per_row(cols);
-    const std::int64_t grab = rows_per_grab(cols);
+    const std::int64_t grab = rows_per_grab(rows, cols);
     if (per_row == 1) {
 #pragma omp parallel for schedule(dynamic, grab) if (worth_parallel(rows, cols))
         for (std::int64_t r = 0; r < rows; ++r) {
@@ -127,7 +133,7 @@ void reduce_rows(std::int64_t rows, std::int64_t cols, Compute compute, Merge me
 template <class Visit> void for_each_piece(std::int64_t rows, std::int64_t cols, Visit visit) {
     const std::int64_t per_row = pieces_per_row(cols);
     const std::int64_t items = rows * per_row;
-    const std::int64_t grab = per_row == 1 ? rows_per_grab(cols) : 1;
+    const std::int64_t grab = per_row == 1 ? rows_per_grab(rows, cols) : 1;
 #pragma omp parallel for schedule(dynamic, grab) if (worth_parallel(rows, cols))
     for (std::int64_t item = 0; item < items; ++item) {
         std::int64_t r = item / per_row, col0 = (item % per_row) * kPieceLength;
