@@ -4,6 +4,7 @@
 // inline function emitted with AVX-512 code must never be picked by the linker for baseline.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #endif
@@ -263,12 +264,23 @@ template <class S> struct LseLanes : RunSums<S> {
                 (except_at(m2, e[2]) + except_at(m3, e[3]));
         neg_count += (m0 + m1) + (m2 + m3);
     }
+    // The same where mask registers (kTermExpMasks) give exps already 0 at the maximum, those
+    // outside the masks `kept`: the sums are add4's bit for bit.
+    std::int64_t at_max = 0;
+    template <class M>
+    INFONATIVE_INLINE void add4_kept(const M (&kept)[4], const vec_t<S> (&e)[4]) {
+        rest += (e[0] + e[1]) + (e[2] + e[3]);
+        at_max += 4 * kWidth<S> - (__builtin_popcount(unsigned(kept[0])) +
+                                   __builtin_popcount(unsigned(kept[1])) +
+                                   __builtin_popcount(unsigned(kept[2])) +
+                                   __builtin_popcount(unsigned(kept[3])));
+    }
     inline LseStats finish(double max, double min) const {
         LseStats s;
         s.max = max;
         s.min = min;
         s.rest = this->total();
-        s.count = -horizontal_sum(neg_count);
+        s.count = -horizontal_sum(neg_count) + double(at_max);
         return s;
     }
 };
@@ -290,6 +302,12 @@ template <class S> struct BelowMaxLanes : RunSums<S> {
     }
 };
 
+// Where mask registers zero the exps at the maximum and count them (kTermExpMasks): the fast
+// sums that count, and do not store.
+template <bool kFast, bool kStore, class S, class Lanes>
+constexpr bool kMaskedCount =
+    kTermExpMasks && kFast && !kStore && std::is_same_v<Lanes, LseLanes<S>>;
+
 // Four independent exp chains per step: one chain is ~50 cycles deep, and the scheduler only
 // overlaps what it can see. Each step's four exps are summed in pairs, kRunSteps steps make a
 // run, and runs are added with compensation (RunSums): float lanes adding up a whole block
@@ -310,6 +328,17 @@ static void lse_block_sums(const S* x, std::int64_t n, vec_t<S> m, Lanes& lanes_
             PrefetchNext{}.visit(x + i, 4 * W);
             V d0 = load_vec(x + i) - m, d1 = load_vec(x + i + W) - m;
             V d2 = load_vec(x + i + 2 * W) - m, d3 = load_vec(x + i + 3 * W) - m;
+            if constexpr (kMaskedCount<kFast, kStore, S, Lanes>) {
+                // the fast term exp of every type is the table exp here (vmath.inl)
+                const auto k0 = nonzero_lanes(d0), k1 = nonzero_lanes(d1);
+                const auto k2 = nonzero_lanes(d2), k3 = nonzero_lanes(d3);
+                const V e0 = exp_nonpositive_term_kept(d0, k0);
+                const V e1 = exp_nonpositive_term_kept(d1, k1);
+                const V e2 = exp_nonpositive_term_kept(d2, k2);
+                const V e3 = exp_nonpositive_term_kept(d3, k3);
+                lanes.add4_kept({k0, k1, k2, k3}, {e0, e1, e2, e3});
+                continue;
+            }
             V e0 = exp_shifted<kFast, S, !kStore>(d0), e1 = exp_shifted<kFast, S, !kStore>(d1);
             V e2 = exp_shifted<kFast, S, !kStore>(d2), e3 = exp_shifted<kFast, S, !kStore>(d3);
             lanes.add4({d0, d1, d2, d3}, {e0, e1, e2, e3});

@@ -116,6 +116,20 @@ struct ExpTable16 {
     // v 2^floor(k)
     static f32v scale(f32v v, f32v k) { return (f32v)_mm512_scalef_ps((__m512)v, (__m512)k); }
     static f64v scale(f64v v, f64v k) { return (f64v)_mm512_scalef_pd((__m512d)v, (__m512d)k); }
+    // The same in the lanes of `keep`, 0 in the others.
+    static f32v scale_keep(f32v v, f32v k, __mmask16 keep) {
+        return (f32v)_mm512_maskz_scalef_ps(keep, (__m512)v, (__m512)k);
+    }
+    static f64v scale_keep(f64v v, f64v k, __mmask8 keep) {
+        return (f64v)_mm512_maskz_scalef_pd(keep, (__m512d)v, (__m512d)k);
+    }
+    // Lanes whose x is not 0 (NaN included: it must reach the sum).
+    static __mmask16 nonzero(f32v x) {
+        return _mm512_cmp_ps_mask((__m512)x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    }
+    static __mmask8 nonzero(f64v x) {
+        return _mm512_cmp_pd_mask((__m512d)x, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    }
     static f32v tail(f32v r) { return r * 0.1666686236858368f + 0.5000097751617432f; }  // P(r)
     static f64v tail(f64v r) {
         f64v p = splat<f64v>(0.0013889034348599464);
@@ -128,7 +142,9 @@ struct ExpTable16 {
 
 // kClamp: for any x <= 0, -inf included (below exp_min, where exp is 0, x is raised to it);
 // without, x must lie in [kExpFastFloor, 0]. NaN passes through either way.
-template <bool kClamp, class V> static INFONATIVE_INLINE V exp_nonpositive_table(V x) {
+// scale(v, k) applies 2^floor(k) to the table value times exp(r).
+template <bool kClamp, class V, class Scale>
+static INFONATIVE_INLINE V exp_nonpositive_table_scaled(V x, Scale scale) {
     using K = MathConst<V>;
     using C = decltype(x[0] + 0);
     constexpr C ln2 = C(0.693147180559945309417232121458176568);
@@ -139,7 +155,20 @@ template <bool kClamp, class V> static INFONATIVE_INLINE V exp_nonpositive_table
     const V r = x - k * ln2;
     const V table = ExpTable16::lookup(u);
     const V a = ExpTable16::tail(r) * r + 1;  // exp(r) = 1 + r a
-    return ExpTable16::scale((table * r) * a + table, k);
+    return scale((table * r) * a + table, k);
+}
+template <bool kClamp, class V> static INFONATIVE_INLINE V exp_nonpositive_table(V x) {
+    return exp_nonpositive_table_scaled<kClamp>(x, [](V v, V k) { return ExpTable16::scale(v, k); });
+}
+
+// The fast term exp in the lanes of `keep` and 0 in the others, for the sums that count the
+// entries at the block maximum apart: the zeroing rides on the final vscalef, and the count is
+// a popcount of the mask (a compare, a masked move and an add per vector less).
+constexpr bool kTermExpMasks = true;
+template <class V> static INFONATIVE_INLINE auto nonzero_lanes(V x) { return ExpTable16::nonzero(x); }
+template <class V, class M> static INFONATIVE_INLINE V exp_nonpositive_term_kept(V x, M keep) {
+    return exp_nonpositive_table_scaled<false>(
+        x, [keep](V v, V k) { return ExpTable16::scale_keep(v, k, keep); });
 }
 
 template <class V> static INFONATIVE_INLINE V exp_nonpositive_term(V x) { return exp_nonpositive_table<false>(x); }
@@ -202,6 +231,9 @@ template <class V> static INFONATIVE_INLINE V exp_full(V x) {
 }
 
 #if !(defined(__AVX512F__) && INFONATIVE_VECTOR_BYTES == 64)
+constexpr bool kTermExpMasks = false;  // no mask registers: the sums mask and count in vectors
+template <class V> unsigned nonzero_lanes(V x);                      // declared only: never used
+template <class V, class M> V exp_nonpositive_term_kept(V x, M keep);  // without kTermExpMasks
 template <class V> static INFONATIVE_INLINE V exp_nonpositive_term_any(V x) { return exp_full(x); }
 // The fast term exp adds k to the exponent bits, which can turn a NaN into a number.
 constexpr bool kTermExpKeepsNaN = false;
