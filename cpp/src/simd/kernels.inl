@@ -211,14 +211,13 @@ template <bool kFast, class V> static INFONATIVE_INLINE V times_shift(V e, V d) 
 // (which never fault, even past the end) retire at once, where a demand load that misses would
 // hold up the loop (reading the next block's range during this pass was 1.7x slower on rows
 // of 32000 floats on a Sapphire Rapids core).
-template <std::int64_t kAheadBytes = detail::kBlockBytes> struct PrefetchAhead {
+struct PrefetchNext {
     template <class S> INFONATIVE_INLINE void visit(const S* span, int span_elements) const {
-        const auto address = reinterpret_cast<std::uintptr_t>(span) + kAheadBytes;
+        const auto address = reinterpret_cast<std::uintptr_t>(span) + kBlock<S> * sizeof(S);
         for (std::size_t offset = 0; offset < span_elements * sizeof(S); offset += 64)
             __builtin_prefetch(reinterpret_cast<const void*>(address + offset));
     }
 };
-using PrefetchNext = PrefetchAhead<>;
 
 // ---- log-sum-exp --------------------------------------------------------------------------
 // Per lane, a sum in runs: `rest` adds the terms of the current run; end_run adds it into
@@ -409,9 +408,6 @@ static std::int64_t below_reference_prefix_sums(const S* x, std::int64_t n, vec_
     using C = compute_t<S>;
     constexpr int W = kWidth<S>;
     constexpr std::int64_t kRunLength = 4 * 4 * W;  // lse_block_sums' runs: 4 steps of 4 vectors
-    // The prefetch runs 4 KiB ahead: a block ahead (the two passes' distance, which their range
-    // pass needs) leaves this loop waiting on memory more often (measured on Zen 4).
-    using Prefetch = PrefetchAhead<4096>;
     RunSums<S> lanes = lanes_out;  // a local, kept in registers
     V hi[4], lo[4];
     for (int c = 0; c < 4; ++c) hi[c] = splat<V>(-C(kInf)), lo[c] = splat<V>(C(kInf));
@@ -422,7 +418,7 @@ static std::int64_t below_reference_prefix_sums(const S* x, std::int64_t n, vec_
     for (; i + kRunLength <= n; i += kRunLength) {
         const V rest_before = lanes.rest;
         for (std::int64_t j = i; j < i + kRunLength; j += 4 * W) {
-            Prefetch{}.visit(x + j, 4 * W);
+            PrefetchNext{}.visit(x + j, 4 * W);
             V e[4];
             for (int c = 0; c < 4; ++c) {
                 const V a = load_vec(x + j + c * W);
