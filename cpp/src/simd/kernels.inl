@@ -387,16 +387,14 @@ static LseStats lse_block(const S* x, std::int64_t n, const Range<compute_t<S>>&
 // of the block from its start gets the two passes.
 constexpr bool kOnePassBelow = kTermExpKeepsNaN;
 
-// Whether any lane of a comparison result is set.
-template <class M> static INFONATIVE_INLINE bool any_lane(M mask) {
+// Whether any lane of a comparison result is set (only builds with kOnePassBelow call it).
 #if defined(__AVX512F__) && INFONATIVE_VECTOR_BYTES == 64
+template <class M> static INFONATIVE_INLINE bool any_lane(M mask) {
     return _mm512_test_epi32_mask((__m512i)mask, (__m512i)mask) != 0;
-#else
-    bool any = false;
-    for (int k = 0; k < int(sizeof mask / sizeof mask[0]); ++k) any = any || mask[k] != 0;
-    return any;
-#endif
 }
+#else
+template <class M> bool any_lane(M mask);  // declared only: never instantiated
+#endif
 
 // Sums exp(x - m) over the leading runs of x[0, n) that lie below m into `lanes` (a
 // BelowMaxLanes sum) and lowers `low` to their minimum; returns how many entries it took (a
@@ -474,13 +472,15 @@ template <class S> static void lse_stats(const void* xv, std::int64_t n, LseStat
     for (std::int64_t block = 0; block < n; block += kBlock<S>) {
         std::int64_t b = block, len = n - block < kBlock<S> ? n - block : kBlock<S>;
         bool tried_one_pass = false;
-        if (one_pass && reference > -C(kInf)) {
-            const std::int64_t taken =
-                below_reference_prefix_sums(x + b, len, splat<V>(reference), lanes, low);
-            if (taken == len) continue;
-            b += taken;  // the rest of the block gets the two passes
-            len -= taken;
-            tried_one_pass = true;
+        if constexpr (kOnePassBelow) {
+            if (one_pass && reference > -C(kInf)) {
+                const std::int64_t taken =
+                    below_reference_prefix_sums(x + b, len, splat<V>(reference), lanes, low);
+                if (taken == len) continue;
+                b += taken;  // the rest of the block gets the two passes
+                len -= taken;
+                tried_one_pass = true;
+            }
         }
         const Range<C> r = sum_block_range(x + b, len);
         low = r.min < low ? r.min : low;
