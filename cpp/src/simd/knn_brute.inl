@@ -137,6 +137,43 @@ static INFONATIVE_INLINE std::uint32_t lane_bits(I m) {
     return bits;
 }
 
+// `acc < t ? t : acc` and `a < b ? a : b`, bitwise (a NaN or a tie keeps the left operand):
+// one max/min instruction with the operands in the order its definition takes them (max returns
+// its first operand only where that is greater, min only where it is less). GCC builds the
+// ternaries from a compare and a masked move instead.
+template <class V>
+static INFONATIVE_INLINE V vmax(V acc, V t) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(V) == 64 && sizeof(acc[0]) == 8) return (V)_mm512_max_pd((__m512d)t, (__m512d)acc);
+    if constexpr (sizeof(V) == 64 && sizeof(acc[0]) == 4) return (V)_mm512_max_ps((__m512)t, (__m512)acc);
+#endif
+#if defined(__AVX__)
+    if constexpr (sizeof(V) == 32 && sizeof(acc[0]) == 8) return (V)_mm256_max_pd((__m256d)t, (__m256d)acc);
+    if constexpr (sizeof(V) == 32 && sizeof(acc[0]) == 4) return (V)_mm256_max_ps((__m256)t, (__m256)acc);
+#endif
+#if defined(__SSE2__)
+    if constexpr (sizeof(V) == 16 && sizeof(acc[0]) == 8) return (V)_mm_max_pd((__m128d)t, (__m128d)acc);
+    if constexpr (sizeof(V) == 16 && sizeof(acc[0]) == 4) return (V)_mm_max_ps((__m128)t, (__m128)acc);
+#endif
+    return acc < t ? t : acc;
+}
+template <class V>
+static INFONATIVE_INLINE V vmin(V a, V b) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 8) return (V)_mm512_min_pd((__m512d)a, (__m512d)b);
+    if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 4) return (V)_mm512_min_ps((__m512)a, (__m512)b);
+#endif
+#if defined(__AVX__)
+    if constexpr (sizeof(V) == 32 && sizeof(a[0]) == 8) return (V)_mm256_min_pd((__m256d)a, (__m256d)b);
+    if constexpr (sizeof(V) == 32 && sizeof(a[0]) == 4) return (V)_mm256_min_ps((__m256)a, (__m256)b);
+#endif
+#if defined(__SSE2__)
+    if constexpr (sizeof(V) == 16 && sizeof(a[0]) == 8) return (V)_mm_min_pd((__m128d)a, (__m128d)b);
+    if constexpr (sizeof(V) == 16 && sizeof(a[0]) == 4) return (V)_mm_min_ps((__m128)a, (__m128)b);
+#endif
+    return a < b ? a : b;
+}
+
 static INFONATIVE_INLINE float scalar_abs(float x) { return __builtin_fabsf(x); }
 static INFONATIVE_INLINE double scalar_abs(double x) { return __builtin_fabs(x); }
 
@@ -151,7 +188,31 @@ struct MaxTerms {
     }
     template <class V>
     INFONATIVE_INLINE V add(V acc, V t) const {
-        return acc < t ? t : acc;
+        return vmax(acc, t);
+    }
+    // add(acc, term(diff)) for an acc that is itself a term (not negative): max(|acc|, |diff|)
+    // with the sign cleared is one vrangepd/vrangeps where AVX-512DQ has it (the same value;
+    // NaN stays NaN, and the kernels' NaN padding is NaN on every axis).
+    template <class V>
+    INFONATIVE_INLINE V add_term(V acc, V diff) const {
+#if defined(__AVX512DQ__)
+        constexpr int kMaxAbsSignCleared = 0x0B;
+        if constexpr (sizeof(V) == 64 && sizeof(T) == 8)
+            return (V)_mm512_range_pd((__m512d)acc, (__m512d)diff, kMaxAbsSignCleared);
+        if constexpr (sizeof(V) == 64 && sizeof(T) == 4)
+            return (V)_mm512_range_ps((__m512)acc, (__m512)diff, kMaxAbsSignCleared);
+#if defined(__AVX512VL__)
+        if constexpr (sizeof(V) == 32 && sizeof(T) == 8)
+            return (V)_mm256_range_pd((__m256d)acc, (__m256d)diff, kMaxAbsSignCleared);
+        if constexpr (sizeof(V) == 32 && sizeof(T) == 4)
+            return (V)_mm256_range_ps((__m256)acc, (__m256)diff, kMaxAbsSignCleared);
+        if constexpr (sizeof(V) == 16 && sizeof(T) == 8)
+            return (V)_mm_range_pd((__m128d)acc, (__m128d)diff, kMaxAbsSignCleared);
+        if constexpr (sizeof(V) == 16 && sizeof(T) == 4)
+            return (V)_mm_range_ps((__m128)acc, (__m128)diff, kMaxAbsSignCleared);
+#endif
+#endif
+        return add(acc, term(diff));
     }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc < t ? t : acc; }
@@ -166,6 +227,10 @@ struct EuclideanTerms {
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
     }
+    template <class V>
+    INFONATIVE_INLINE V add_term(V acc, V diff) const {
+        return add(acc, term(diff));
+    }
     INFONATIVE_INLINE T term(T diff) const { return diff * diff; }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };
@@ -178,6 +243,10 @@ struct ManhattanTerms {
     template <class V>
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
+    }
+    template <class V>
+    INFONATIVE_INLINE V add_term(V acc, V diff) const {
+        return add(acc, term(diff));
     }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
@@ -197,6 +266,10 @@ struct MinkowskiTerms {
     template <class V>
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
+    }
+    template <class V>
+    INFONATIVE_INLINE V add_term(V acc, V diff) const {
+        return add(acc, term(diff));
     }
     INFONATIVE_INLINE T term(T diff) const { return scalar_pow(scalar_abs(diff), p); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
@@ -239,7 +312,7 @@ static INFONATIVE_INLINE void distances(const Norm& norm, const T* cand, std::in
     for (int a = 1; a < d; ++a) {
         c = load<V>(cand + a * padded);
 #pragma GCC unroll 8
-        for (int i = 0; i < kQ; ++i) out[i] = norm.add(out[i], norm.term(V(c - q.at(i, a))));
+        for (int i = 0; i < kQ; ++i) out[i] = norm.add_term(out[i], V(c - q.at(i, a)));
     }
 }
 
