@@ -190,30 +190,6 @@ struct MaxTerms {
     INFONATIVE_INLINE V add(V acc, V t) const {
         return vmax(acc, t);
     }
-    // add(acc, term(diff)) for an acc that is itself a term (not negative): max(|acc|, |diff|)
-    // with the sign cleared is one vrangepd/vrangeps where AVX-512DQ has it (the same value;
-    // NaN stays NaN, and the kernels' NaN padding is NaN on every axis).
-    template <class V>
-    INFONATIVE_INLINE V add_term(V acc, V diff) const {
-#if defined(__AVX512DQ__)
-        constexpr int kMaxAbsSignCleared = 0x0B;
-        if constexpr (sizeof(V) == 64 && sizeof(T) == 8)
-            return (V)_mm512_range_pd((__m512d)acc, (__m512d)diff, kMaxAbsSignCleared);
-        if constexpr (sizeof(V) == 64 && sizeof(T) == 4)
-            return (V)_mm512_range_ps((__m512)acc, (__m512)diff, kMaxAbsSignCleared);
-#if defined(__AVX512VL__)
-        if constexpr (sizeof(V) == 32 && sizeof(T) == 8)
-            return (V)_mm256_range_pd((__m256d)acc, (__m256d)diff, kMaxAbsSignCleared);
-        if constexpr (sizeof(V) == 32 && sizeof(T) == 4)
-            return (V)_mm256_range_ps((__m256)acc, (__m256)diff, kMaxAbsSignCleared);
-        if constexpr (sizeof(V) == 16 && sizeof(T) == 8)
-            return (V)_mm_range_pd((__m128d)acc, (__m128d)diff, kMaxAbsSignCleared);
-        if constexpr (sizeof(V) == 16 && sizeof(T) == 4)
-            return (V)_mm_range_ps((__m128)acc, (__m128)diff, kMaxAbsSignCleared);
-#endif
-#endif
-        return add(acc, term(diff));
-    }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc < t ? t : acc; }
 };
@@ -227,10 +203,6 @@ struct EuclideanTerms {
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
     }
-    template <class V>
-    INFONATIVE_INLINE V add_term(V acc, V diff) const {
-        return add(acc, term(diff));
-    }
     INFONATIVE_INLINE T term(T diff) const { return diff * diff; }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };
@@ -243,10 +215,6 @@ struct ManhattanTerms {
     template <class V>
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
-    }
-    template <class V>
-    INFONATIVE_INLINE V add_term(V acc, V diff) const {
-        return add(acc, term(diff));
     }
     INFONATIVE_INLINE T term(T diff) const { return scalar_abs(diff); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
@@ -267,13 +235,39 @@ struct MinkowskiTerms {
     INFONATIVE_INLINE V add(V acc, V t) const {
         return acc + t;
     }
-    template <class V>
-    INFONATIVE_INLINE V add_term(V acc, V diff) const {
-        return add(acc, term(diff));
-    }
     INFONATIVE_INLINE T term(T diff) const { return scalar_pow(scalar_abs(diff), p); }
     INFONATIVE_INLINE T add(T acc, T t) const { return acc + t; }
 };
+
+// norm.add(acc, norm.term(diff)), the step of a distance along one more axis.
+template <class Norm, class V>
+static INFONATIVE_INLINE V add_term(const Norm& norm, V acc, V diff) {
+    return norm.add(acc, norm.term(diff));
+}
+// The max-norm's, for an acc that is itself a term (not negative): max(|acc|, |diff|) with the
+// sign cleared is one vrangepd/vrangeps where AVX-512DQ has it (the same value; NaN stays NaN,
+// and the kernels' NaN padding is NaN on every axis).
+template <class T, class V>
+static INFONATIVE_INLINE V add_term(const MaxTerms<T>& norm, V acc, V diff) {
+#if defined(__AVX512DQ__)
+    constexpr int kMaxAbsSignCleared = 0x0B;
+    if constexpr (sizeof(V) == 64 && sizeof(T) == 8)
+        return (V)_mm512_range_pd((__m512d)acc, (__m512d)diff, kMaxAbsSignCleared);
+    if constexpr (sizeof(V) == 64 && sizeof(T) == 4)
+        return (V)_mm512_range_ps((__m512)acc, (__m512)diff, kMaxAbsSignCleared);
+#if defined(__AVX512VL__)
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 8)
+        return (V)_mm256_range_pd((__m256d)acc, (__m256d)diff, kMaxAbsSignCleared);
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 4)
+        return (V)_mm256_range_ps((__m256)acc, (__m256)diff, kMaxAbsSignCleared);
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 8)
+        return (V)_mm_range_pd((__m128d)acc, (__m128d)diff, kMaxAbsSignCleared);
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 4)
+        return (V)_mm_range_ps((__m128)acc, (__m128)diff, kMaxAbsSignCleared);
+#endif
+#endif
+    return norm.add(acc, norm.term(diff));
+}
 
 // The coordinates of kQ queries, broadcast to vectors once per scan when the dimension is fixed
 // (at run time, broadcast as they are used).
@@ -312,7 +306,7 @@ static INFONATIVE_INLINE void distances(const Norm& norm, const T* cand, std::in
     for (int a = 1; a < d; ++a) {
         c = load<V>(cand + a * padded);
 #pragma GCC unroll 8
-        for (int i = 0; i < kQ; ++i) out[i] = norm.add_term(out[i], V(c - q.at(i, a)));
+        for (int i = 0; i < kQ; ++i) out[i] = add_term(norm, out[i], V(c - q.at(i, a)));
     }
 }
 

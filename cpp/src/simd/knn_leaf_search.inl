@@ -56,7 +56,7 @@ struct TypedLeafTree {
     INFONATIVE_INLINE G distance(const G* q, const T* block, int j) const {
         G acc = norm.term(G(broadcast<G>(block + j) - q[0]));
         for (int a = 1; a < dim(); ++a)
-            acc = norm.add_term(acc, G(broadcast<G>(block + a * kSlots + j) - q[a]));
+            acc = add_term(norm, acc, G(broadcast<G>(block + a * kSlots + j) - q[a]));
         return acc;
     }
 
